@@ -15,20 +15,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rewardlab.core.types import ErrorInfo, RewardResult, Sample
-from rewardlab.errors import RewardLabError
+from rewardlab.errors import ServerError, ServerUnavailable
+
+__all__ = ["AsyncClient", "Client", "ServerError", "ServerUnavailable"]
 
 RETRY_STATUS = {502, 503, 504}
-
-
-class ServerError(RewardLabError):
-    """The server refused a request (4xx) or kept failing after every retry."""
-
-    def __init__(self, status: int, body: Any) -> None:
-        self.status = status
-        self.body = body
-        err = body.get("error", {}) if isinstance(body, dict) else {}
-        where = f" (field {err['field']!r})" if err.get("field") else ""
-        super().__init__(f"HTTP {status}: {err.get('type', 'Error')}: {err.get('message', body)}{where}")
 
 
 def _payload(
@@ -69,13 +60,17 @@ def _outcome(
     resp: Any, exc: Exception | None, attempt: int, retries: int, backoff: float
 ) -> tuple[float, Any]:
     """The retry policy, shared by both clients: ``(seconds to wait before retrying, None)`` or
-    ``(0, response body)`` when done. Raises when the request failed for good."""
+    ``(0, response body)`` when done. Raises :class:`ServerError` when the server refused the request
+    and :class:`ServerUnavailable` (the last transport error as its cause) when every attempt failed."""
     if exc is not None:
         if attempt >= retries:
-            raise exc
+            body = {"error": {"type": type(exc).__name__, "message": f"{exc} (after {attempt + 1} attempts)"}}
+            raise ServerUnavailable(None, body, attempts=attempt + 1) from exc
         return _delay(attempt, backoff, None), None
-    if resp.status_code in RETRY_STATUS and attempt < retries:
-        return _delay(attempt, backoff, resp.headers.get("retry-after")), None
+    if resp.status_code in RETRY_STATUS:
+        if attempt < retries:
+            return _delay(attempt, backoff, resp.headers.get("retry-after")), None
+        raise ServerUnavailable(resp.status_code, _json(resp), attempts=attempt + 1)
     if resp.status_code >= 400:
         raise ServerError(resp.status_code, _json(resp))
     return 0.0, resp.json()

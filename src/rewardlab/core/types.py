@@ -108,7 +108,9 @@ class ErrorInfo:
 
     @classmethod
     def from_exception(cls, exc: BaseException) -> ErrorInfo:
-        return cls(type=type(exc).__name__, message=str(exc)[:2000])
+        """The class name (or its short ``recorded_as`` name, e.g. ``"Timeout"``) and the message."""
+        kind = getattr(type(exc), "recorded_as", None) or type(exc).__name__
+        return cls(type=kind, message=str(exc)[:2000])
 
     def to_dict(self) -> dict[str, str]:
         return {"type": self.type, "message": self.message}

@@ -31,6 +31,7 @@ from typing import Any
 
 from rewardlab.core.reward import Reward
 from rewardlab.core.types import ErrorInfo, RewardResult, Sample
+from rewardlab.errors import GraderError
 
 GRADER_TYPES = ("string_check", "text_similarity", "python", "multi", "score_model", "label_model")
 METRICS = ("fuzzy_match", "bleu", "gleu", "meteor", "cosine", "rouge_1", "rouge_2", "rouge_3", "rouge_4",
@@ -51,14 +52,6 @@ ERROR_FLAGS = (
 _TEMPLATE = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 _FUNCS: dict[str, Any] = {"min": min, "max": max, "abs": abs, "floor": math.floor, "ceil": math.ceil, "exp": math.exp,
           "sqrt": math.sqrt, "log": math.log}  # fmt: skip
-
-
-class GraderError(Exception):
-    """A grade failed; ``flag`` is the OpenAI error category."""
-
-    def __init__(self, flag: str, message: str) -> None:
-        self.flag = flag
-        super().__init__(message)
 
 
 # -- validation ------------------------------------------------------------------------------------

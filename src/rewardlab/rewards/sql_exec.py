@@ -26,21 +26,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rewardlab.errors import RewardLabError
+from rewardlab.errors import QueryError
 
 _PROGRESS_STEPS = 1000
 # Authorizer action codes (sqlite3.SQLITE_* constants) a read-only query needs.
 _ALLOWED = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
 
 Rows = list[tuple[Any, ...]]
-
-
-class QueryError(RewardLabError):
-    """A query did not produce a result: ``kind`` is ``"timeout"``, ``"too_many_rows"`` or ``"sqlite"``."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        self.kind = kind
-        super().__init__(message)
 
 
 def _read_only(action: int, *_: Any) -> int:

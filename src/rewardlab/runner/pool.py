@@ -40,7 +40,15 @@ from typing import Any, Self
 from rewardlab.core.reward import as_reward
 from rewardlab.core.spec import Spec, build_reward, load_spec
 from rewardlab.core.types import ErrorInfo, RewardResult, Sample
-from rewardlab.errors import ConfigError, RewardError, RewardLabError, SampleError
+from rewardlab.errors import (
+    ConfigError,
+    RewardError,
+    RewardLabError,
+    RewardTimeoutError,
+    SampleError,
+    ScoringError,
+    WorkerCrashedError,
+)
 from rewardlab.runner.worker import score_one, worker_main
 
 OnError = str | float
@@ -429,7 +437,7 @@ class Runner(RunnerAPI):
                             "is defined in your script, guard the script with `if __name__ == '__main__':`"
                         ) from None
                 self._fail(
-                    w, current, pending, done, "WorkerCrashed", f"worker process died (exit code {code})"
+                    w, current, pending, done, WorkerCrashedError(f"worker process died (exit code {code})")
                 )
         if self.timeout is not None:
             now = time.monotonic()
@@ -439,14 +447,8 @@ class Runner(RunnerAPI):
                 current, started = w.current()
                 if current is not None and now - started > self.timeout:
                     self.stats.timeouts += 1
-                    self._fail(
-                        w,
-                        current,
-                        pending,
-                        done,
-                        "Timeout",
-                        f"reward exceeded the {self.timeout:g} s deadline",
-                    )
+                    error = RewardTimeoutError(f"reward exceeded the {self.timeout:g} s deadline")
+                    self._fail(w, current, pending, done, error)
 
     def _fail(
         self,
@@ -454,13 +456,12 @@ class Runner(RunnerAPI):
         current: int | None,
         pending: deque[tuple[int, Sample]],
         done: dict[int, RewardResult],
-        kind: str,
-        message: str,
+        error: ScoringError,
     ) -> None:
         """Kill ``w``; sample ``current`` gets the error, every other unanswered sample is re-queued."""
         rest = [item for item in w.outstanding if item[0] != current]
         if current is not None:
-            done[current] = RewardResult.failure(ErrorInfo(kind, message))
+            done[current] = RewardResult.failure(error)
         pending.extendleft(reversed(rest))
         w.outstanding.clear()
         self._replace(w)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from rewardlab.core.types import ErrorInfo, RewardResult, Sample
-from rewardlab.errors import ConfigError, DependencyError, SampleError
+from rewardlab.errors import ConfigError, DependencyError, RewardTimeoutError, SampleError
 from rewardlab.runner.pool import (
     OnError,
     Runner,
@@ -167,7 +167,7 @@ class RayRunner(RunnerAPI):
                 yield result
 
     def _account(self, index: int, result: RewardResult) -> None:
-        if result.error is not None and result.error.type == "Timeout":
+        if result.error is not None and result.error.type == RewardTimeoutError.recorded_as:
             self.stats.timeouts += 1
         account(self.stats, self.on_error, index, result)
 

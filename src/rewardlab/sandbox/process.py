@@ -18,6 +18,7 @@ import subprocess
 import time
 from typing import Any
 
+from rewardlab.errors import SandboxCrash
 from rewardlab.sandbox._pump import Pump
 from rewardlab.sandbox._roles import COMPILE_ERROR_EXIT
 from rewardlab.sandbox._wire import pack
@@ -29,10 +30,6 @@ from rewardlab.sandbox.results import ExitInfo, JudgeResult, RunResult, SandboxE
 JUDGE_GRACE = 1.0  # seconds the judge gets past the program's budget to report and exit
 END_TIMEOUT = 5.0  # seconds the zygote gets to kill and clean a job
 _COMPILE_ERRORS = ("SyntaxError", "IndentationError", "TabError", "ValueError: source code string")
-
-
-class SandboxCrash(SandboxError):
-    """The zygote died or stopped answering during a job (the pool retries once on a fresh sandbox)."""
 
 
 def _die_with_parent() -> None:  # preexec_fn: runs in the child between fork and exec

@@ -17,21 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rewardlab.core.types import ErrorInfo, RewardResult, Sample
-from rewardlab.errors import RewardLabError
+from rewardlab.errors import Overloaded, ShuttingDown
 
-
-class Overloaded(RewardLabError):
-    """The queue is full; retry after ``retry_after`` seconds."""
-
-    def __init__(self, queued: int, limit: int, retry_after: float) -> None:
-        self.retry_after = retry_after
-        super().__init__(
-            f"server queue is full ({queued} of {limit} samples queued); retry after {retry_after:g} s"
-        )
-
-
-class ShuttingDown(RewardLabError):
-    """The server is draining and takes no new work."""
+__all__ = ["MicroBatcher", "Overloaded", "ShuttingDown"]
 
 
 @dataclass

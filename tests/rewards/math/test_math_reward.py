@@ -405,3 +405,31 @@ def test_excerpt_is_from_its_row(index: int) -> None:
     # and the whole real completion gets the same score as its ending
     result = MathReward()(Sample(prompt=full_prompt, completion=full_completion, reference=reference))
     assert result.score == score
+
+
+@pytest.mark.parametrize(
+    ("completion", "reference"),
+    [("\\boxed{y = 2x + 1}", "2y = 4x + 2"), ("\\boxed{\\mathbb{R}}", "\\emptyset")],
+    ids=["equation", "set"],
+)
+def test_a_sympy_crash_is_a_recorded_symbolic_error_not_a_wrong_answer(
+    monkeypatch: pytest.MonkeyPatch, completion: str, reference: str
+) -> None:
+    import sympy
+
+    def crash(*args: object, **kwargs: object) -> object:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    from rewardlab.rewards.math import equivalence
+
+    equivalence.to_sympy.cache_clear()
+    monkeypatch.setattr(sympy, "simplify", crash)
+    result = MathReward()(Sample(completion=completion, reference=reference))
+    assert result.score is None
+    assert result.error.type == "SymbolicError"
+    assert "RecursionError" in result.error.message or "recursion" in result.error.message
+
+
+def test_equation_that_sympy_compares_is_still_a_verdict() -> None:
+    assert MathReward()(Sample(completion="\\boxed{y = 2x + 1}", reference="2y = 4x + 2")).score == 1.0
+    assert MathReward()(Sample(completion="\\boxed{y = 2x + 1}", reference="y = 2x + 2")).score == 0.0

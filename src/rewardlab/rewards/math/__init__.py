@@ -9,8 +9,9 @@ Two public steps, each usable and tested on its own:
 records in ``info`` which extraction rule fired, the extracted answer and the normalised forms, so that
 every 0.0 is explainable. A completion with no answer at all scores 0.0 with ``info["reason"] =
 "no_answer"`` (the policy failed, not the reward). A reference that cannot be read, and a pair that would
-take unbounded time to compare (:class:`TooComplex`, e.g. a power tower), are errors: the reward does
-not know the verdict, so it does not pretend it is 0.0.
+take unbounded time to compare (:class:`TooComplex`, e.g. a power tower), and a pair on which sympy itself
+fails (:class:`SymbolicError`) are errors: the reward does not know the verdict, so it does not pretend
+it is 0.0. An answer that cannot be read at all (:class:`Unreadable`, malformed LaTeX) is a wrong answer.
 """
 
 from __future__ import annotations
@@ -22,14 +23,17 @@ from typing import Any
 
 from rewardlab.core.reward import Reward
 from rewardlab.core.types import ErrorInfo, RewardResult, Sample
-from rewardlab.rewards.math.equivalence import TooComplex, Unverifiable, equivalent, sympy_equal, to_sympy
+from rewardlab.errors import SymbolicError, TooComplex, Unreadable, Unverifiable
+from rewardlab.rewards.math.equivalence import equivalent, sympy_equal, to_sympy
 from rewardlab.rewards.math.extract import extract_answer, last_boxed
 from rewardlab.rewards.math.normalize import normalize
 
 __all__ = [
     "MathReward",
     "Parsed",
+    "SymbolicError",
     "TooComplex",
+    "Unreadable",
     "Unverifiable",
     "parse",
     "parse_reference",
@@ -88,7 +92,8 @@ def parse_reference(reference: Any) -> Parsed:
 def verify(pred: Parsed | str, reference: Parsed | str | int | float, *, rel_tol: float = 1e-6) -> bool:
     """True when ``pred`` is equivalent to ``reference``. Strings are treated as bare answers.
 
-    Raises :class:`TooComplex` when the pair cannot be compared in bounded time.
+    Raises :class:`TooComplex` when the pair cannot be compared in bounded time and
+    :class:`SymbolicError` when sympy fails on it (both :class:`Unverifiable`: no verdict).
     """
     p = pred if isinstance(pred, Parsed) else Parsed(raw=pred, norm=normalize(pred), source="given")
     r = reference if isinstance(reference, Parsed) else parse_reference(reference)
@@ -152,8 +157,8 @@ class MathReward(Reward):
         if hit is None:
             try:
                 hit = equivalent(pred.norm, ref.norm, rel_tol=self.rel_tol, ordered_lists=ordered)
-            except TooComplex as exc:
-                return RewardResult(score=None, error=ErrorInfo("TooComplex", str(exc)), info=info)
+            except Unverifiable as exc:  # TooComplex, SymbolicError: no verdict, recorded, never 0.0
+                return RewardResult(score=None, error=ErrorInfo.from_exception(exc), info=info)
             if self.cache_size:
                 self._cache[key] = hit
                 if len(self._cache) > self.cache_size:

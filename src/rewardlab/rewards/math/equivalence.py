@@ -22,6 +22,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
+from rewardlab.errors import SymbolicError, TooComplex, Unreadable
 from rewardlab.rewards.math.fastexpr import NotFast, fast_equal
 from rewardlab.rewards.math.normalize import (
     Seq,
@@ -36,17 +37,6 @@ MAX_SYMPY_CHARS = 400
 _DANGEROUS = re.compile(
     r"\^\s*\{[^{}]*\^|\^\s*\{?\s*\d{4,}|\^\s*\d+\s*\^|\d{3,}\s*!|[)}]\s*!|!\s*!|\\(?:prod|sum|int|lim)\b|\*\*"
 )
-
-
-class Unverifiable(Exception):
-    """The symbolic path could not read an answer (malformed LaTeX); the answer counts as not equal."""
-
-
-class TooComplex(Unverifiable):
-    """An answer could take unbounded time to compare (power tower, huge factorial, very long input).
-
-    Unlike a malformed answer this is not a verdict: the reward records it as an error, never as 0.0.
-    """
 
 
 def _terminates(f: Fraction) -> bool:
@@ -189,9 +179,7 @@ def equivalent(
         pass
     try:
         return sympy_equal(pred, ref, rel_tol)
-    except TooComplex:
-        raise
-    except Unverifiable:
+    except Unreadable:  # a malformed answer is a wrong answer; TooComplex and SymbolicError propagate
         return False
 
 
@@ -246,25 +234,26 @@ def _equation_equal(pred: str, ref: str, rel_tol: float) -> bool:
         try:
             if sympy_equal(pr.strip(), rr.strip(), rel_tol):
                 return True
-        except TooComplex:
-            raise
-        except Unverifiable:
+        except Unreadable:
             pass
-    try:
-        import sympy
+    import sympy
 
-        a = to_sympy(pl) - to_sympy(pr)
-        b = to_sympy(rl) - to_sympy(rr)
+    try:
+        sides = [to_sympy(x) for x in (pl, pr, rl, rr)]
+    except Unreadable:
+        return False
+    if not all(isinstance(x, sympy.Expr) for x in sides):
+        return False  # sides that are tuples, sets or matrices only compare side by side (above)
+    try:
+        a, b = sides[0] - sides[1], sides[2] - sides[3]
         if b == 0:
             return bool(a == 0)
         ratio = sympy.simplify(a / b)
         return bool(ratio.is_number and ratio != 0 and ratio.is_finite)
-    except TooComplex:
-        raise
-    except Unverifiable:
-        return False
-    except Exception:
-        return False
+    except Exception as exc:  # a crash of sympy is not a verdict: recorded on the result, never 0.0
+        raise SymbolicError(
+            f"sympy failed comparing {pred[:60]!r} with {ref[:60]!r}: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 @lru_cache(maxsize=4096)  # pure function of its argument; cached per worker process
@@ -280,7 +269,7 @@ def to_sympy(s: str) -> Any:
     try:
         expr = latex2sympy(s.replace("%", "/100"))
     except Exception as exc:  # the converter raises bare Exception on syntax errors
-        raise Unverifiable(f"cannot read {s[:80]!r}: {exc}".splitlines()[0]) from None
+        raise Unreadable(f"cannot read {s[:80]!r}: {exc}".splitlines()[0]) from None
     if isinstance(expr, sympy.Basic):
         subs = {}
         for sym in expr.free_symbols:
@@ -319,8 +308,8 @@ def sympy_equal(pred: str, ref: str, rel_tol: float = 1e-6) -> bool:
     if isinstance(a, sympy.Set) or isinstance(b, sympy.Set):
         try:
             return bool(a == b) or bool(sympy.simplify(sympy.Eq(a, b)) is sympy.true)
-        except Exception:
-            return False
+        except Exception as exc:  # a crash of sympy is not a verdict: recorded on the result, never 0.0
+            raise SymbolicError(f"sympy failed comparing sets {pred[:60]!r} and {ref[:60]!r}: {exc}") from exc
     if not isinstance(a, sympy.Expr) or not isinstance(b, sympy.Expr):
         return bool(a == b)
     return _expr_equal(a, b, rel_tol)
