@@ -32,7 +32,7 @@ from rich.console import Console
 from rich.table import Table
 
 import rewardlab as rl
-from rewardlab.cli import DEFAULT_SPEC
+from rewardlab.core.spec import DEFAULT_SPEC
 
 DATA = Path(__file__).resolve().parents[1] / "src" / "rewardlab" / "data" / "processbench_sample.jsonl"
 SIZES = [1, 2, 4, 8, 16, 32, 64]

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import sys
-import time
-from collections import deque
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from rewardlab.core.spec import DEFAULT_SPEC
 from rewardlab.errors import ConfigError, RewardError, RewardLabError
 
 app = typer.Typer(
@@ -23,8 +21,6 @@ app = typer.Typer(
 )
 err = Console(stderr=True)
 out = Console()
-
-DEFAULT_SPEC = Path(__file__).parent / "data" / "default_spec.toml"
 
 
 def _on_error(value: str) -> str | float:
@@ -70,6 +66,8 @@ def score(
     ] = None,
 ) -> None:
     """Score every row of INPUT and write it, plus `reward`, `components` and `error`, to --out."""
+    from rewardlab.batch import score_file
+    from rewardlab.io import parse_mapping
     from rewardlab.report import print_summary
 
     if reward and config:
@@ -77,16 +75,24 @@ def score(
     spec: Any = reward or config or DEFAULT_SPEC
     if not reward and not config:
         err.print(f"[dim]no --reward or --config given: using the default spec {DEFAULT_SPEC.name}[/]")
-    overrides: dict[str, Any] = {
-        "workers": workers,
-        "timeout": timeout,
-        "backend": backend,
-        "ray_address": ray_address,
-    }
-    if on_error is not None:
-        overrides["on_error"] = _on_error(on_error)
+    policy = _on_error(on_error) if on_error is not None else None
+    if backend not in ("local", "ray"):
+        _fail(ConfigError(f"--backend must be 'local' or 'ray', got {backend!r}"))
     try:
-        summary = run_score(input, out_path, spec, overrides, map_ or [], with_info=with_info, limit=limit)
+        summary = score_file(
+            input,
+            out_path,
+            spec,
+            mapping=parse_mapping(map_ or []),
+            with_info=with_info,
+            limit=limit,
+            backend=backend,  # type: ignore[arg-type]
+            ray_address=ray_address,
+            console=err,
+            workers=workers,
+            timeout=timeout,
+            on_error=policy,
+        )
     except RewardError as exc:
         _fail(exc, code=1)
         return
@@ -95,77 +101,6 @@ def score(
         return
     print_summary(summary, out)
     out.print(f"wrote {summary.rows} rows to {out_path}")
-
-
-def run_score(
-    input: Path,
-    out_path: Path,
-    spec: Any,
-    overrides: dict[str, Any],
-    mapping_items: list[str],
-    *,
-    with_info: bool = False,
-    limit: int | None = None,
-    progress: bool | None = None,
-) -> Any:
-    """Stream INPUT through a runner into OUTPUT; return a :class:`~rewardlab.report.Summary`."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from rewardlab.core.types import ErrorInfo, RewardResult
-    from rewardlab.io import (
-        BadRow,
-        RowWriter,
-        count_rows,
-        parse_mapping,
-        read_rows,
-        row_to_sample,
-        scored_row,
-    )
-    from rewardlab.report import Summary
-    from rewardlab.runner.pool import runner_from_spec
-
-    mapping = parse_mapping(mapping_items)
-    total = count_rows(Path(input)) if Path(input).is_file() else None
-    if limit is not None and total is not None:
-        total = min(total, limit)
-    rows = read_rows(input)
-    pending: deque[dict[str, Any]] = deque()
-
-    def samples() -> Iterator[Any]:
-        for i, row in enumerate(rows):
-            if limit is not None and i >= limit:
-                return
-            if isinstance(row, BadRow):
-                pending.append({"_line": row.line, "_raw": row.text})
-                yield RewardResult.failure(ErrorInfo("SampleError", f"line {row.line}: {row.reason}"))
-                continue
-            pending.append(row)
-            try:
-                yield row_to_sample(row, mapping)
-            except KeyError as exc:
-                yield RewardResult.failure(ErrorInfo("SampleError", f"row {i}: {exc.args[0]}"))
-
-    summary = Summary()
-    show = err.is_terminal if progress is None else progress
-    start = time.perf_counter()
-    with runner_from_spec(spec, **overrides) as runner, RowWriter(out_path) as writer:
-        bar = Progress(
-            TextColumn("scoring"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=err,
-            disable=not show,
-        )
-        with bar:
-            task = bar.add_task("score", total=total)
-            for result in runner.imap(samples()):
-                writer.write(scored_row(pending.popleft(), result, with_info=with_info))
-                summary.add(result)
-                bar.advance(task)
-    summary.seconds = time.perf_counter() - start
-    summary.stats = runner.stats
-    return summary
 
 
 @app.command()
@@ -187,16 +122,10 @@ def rewards() -> None:
 @app.command()
 def validate(spec: Annotated[Path, typer.Argument(help="A TOML reward spec")]) -> None:
     """Check a spec without scoring anything; every problem is listed at once."""
-    from rewardlab.core.spec import build_reward, load_spec
-    from rewardlab.runner.pool import Runner
+    from rewardlab.runner import resolve
 
     try:
-        loaded = load_spec(spec)
-        reward = build_reward(loaded)
-        Runner(
-            reward,
-            **{"workers": 0, **loaded.runner, **({"workers": 1} if "timeout" in loaded.runner else {})},
-        )
+        reward, _ = resolve(spec)  # the reward and its [runner] settings, each validated whole
     except RewardLabError as exc:
         _fail(exc)
     out.print(f"[green]ok[/]: {spec} builds {type(reward).__name__} {getattr(reward, 'name', '')!r}")

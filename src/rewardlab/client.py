@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from rewardlab.core.types import ErrorInfo, RewardResult, Sample
+from rewardlab.core.types import RewardResult, Sample
 from rewardlab.errors import ServerError, ServerUnavailable
 
 __all__ = ["AsyncClient", "Client", "ServerError", "ServerUnavailable"]
@@ -35,19 +35,7 @@ def _payload(
 
 
 def _results(body: dict[str, Any]) -> list[RewardResult]:
-    out = []
-    for r in body["results"]:
-        err = r.get("error")
-        out.append(
-            RewardResult(
-                score=r.get("reward"),
-                components=r.get("components") or {},
-                error=ErrorInfo(err["type"], err["message"]) if err else None,
-                info=r.get("info") or {},
-                step_scores=r.get("step_scores"),
-            )
-        )
-    return out
+    return [RewardResult.from_dict(r) for r in body["results"]]
 
 
 def _delay(attempt: int, backoff: float, retry_after: str | None) -> float:

@@ -29,7 +29,8 @@ def run_demo(
     out_dir: Path = Path("out/demo"), workers: int | None = None, console: Console | None = None
 ) -> dict[str, Any]:
     """Score each bundled set; print the summary, throughput and agreement of ``correct`` with the labels."""
-    from rewardlab.cli import DEFAULT_SPEC, run_score
+    from rewardlab.batch import score_file
+    from rewardlab.core.spec import DEFAULT_SPEC
     from rewardlab.report import print_summary
 
     console = console or Console()
@@ -49,7 +50,7 @@ def run_demo(
     console.print(f"worker start-up: {time.perf_counter() - start:.2f} s (once per process)")
     for title, filename, label_key in SETS:
         out_path = Path(out_dir) / filename.replace(".jsonl", ".scored.jsonl")
-        summary = run_score(DATA / filename, out_path, DEFAULT_SPEC, {"workers": workers}, [], with_info=True)
+        summary = score_file(DATA / filename, out_path, DEFAULT_SPEC, workers=workers, with_info=True)
         print_summary(summary, console, title=title)
         agree = disagree = 0
         disagreements = []

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,20 +108,9 @@ def row_to_sample(row: Mapping[str, Any], mapping: Mapping[str, str]) -> dict[st
     return out
 
 
-def _clean(value: float | None) -> float | None:
-    return None if value is None or (isinstance(value, float) and not math.isfinite(value)) else value
-
-
 def scored_row(row: Mapping[str, Any], result: RewardResult, *, with_info: bool = False) -> dict[str, Any]:
-    out = dict(row)
-    out["reward"] = _clean(result.score)
-    out["components"] = dict(result.components)
-    out["error"] = result.error.to_dict() if result.error else None
-    if result.step_scores is not None:
-        out["step_scores"] = list(result.step_scores)
-    if with_info:
-        out["info"] = result.info
-    return out
+    """The input row with the result's fields (:meth:`RewardResult.to_dict`) added."""
+    return {**row, **result.to_dict(with_info=with_info)}
 
 
 class RowWriter:

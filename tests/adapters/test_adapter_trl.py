@@ -101,9 +101,9 @@ def test_spec_runner_table_applies_and_explicit_options_win(tmp_path: Path) -> N
     spec = tmp_path / "r.toml"
     spec.write_text('[reward]\ntype = "math"\n[runner]\nworkers = 1\ntimeout = 7\non_error = -2\n')
     fn = reward_func(spec)
-    assert fn._core.handle.settings == {"workers": 1, "timeout": 7, "on_error": -2}
+    assert fn._core.handle.settings == rl.RunnerSettings(workers=1, timeout=7, on_error=-2)
     fn = reward_func(str(spec), timeout=3, on_error="record")
-    assert fn._core.handle.settings == {"workers": 1, "timeout": 3, "on_error": "record"}
+    assert fn._core.handle.settings == rl.RunnerSettings(workers=1, timeout=3, on_error="record")
 
 
 def test_missing_reference_column_names_the_columns() -> None:

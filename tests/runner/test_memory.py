@@ -12,10 +12,10 @@ import pytest
 SCRIPT = """
 import json, resource, sys
 from pathlib import Path
-from rewardlab.cli import run_score
+from rewardlab.batch import score_file
 if __name__ == "__main__":
     src, dst = Path(sys.argv[1]), Path(sys.argv[2])
-    s = run_score(src, dst, "math", {"workers": 2, "timeout": 5}, [], progress=False)
+    s = score_file(src, dst, "math", workers=2, timeout=5, progress=False)
     print(json.dumps({"rows": s.rows, "errors": s.errors,
                       "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """

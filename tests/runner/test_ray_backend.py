@@ -52,13 +52,13 @@ def test_ray_runner_orders_records_and_times_out(local_ray: None) -> None:
 
 
 def test_cli_backend_ray(local_ray: None, tmp_path: Path) -> None:
-    from rewardlab.cli import run_score
+    from rewardlab.batch import score_file
 
     src = tmp_path / "in.jsonl"
     src.write_text(
         "".join(json.dumps({"completion": f"#### {i}", "reference": "2"}) + "\n" for i in range(100))
     )
     out = tmp_path / "out.jsonl"
-    summary = run_score(src, out, "math", {"workers": 2, "timeout": 5, "backend": "ray"}, [], progress=False)
+    summary = score_file(src, out, "math", workers=2, timeout=5, backend="ray", progress=False)
     rewards = [json.loads(line)["reward"] for line in out.read_text().splitlines()]
     assert summary.rows == 100 and rewards == [1.0 if i == 2 else 0.0 for i in range(100)]

@@ -17,45 +17,23 @@ import math
 import os
 import threading
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from importlib import resources
-from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from rewardlab.core.compose import Combine, Penalized
-from rewardlab.core.spec import Spec, build_reward, load_spec
+from rewardlab.core.reward import RewardLike, children
+from rewardlab.core.spec import DEFAULT_SPEC
 from rewardlab.core.types import RewardResult, Sample
 from rewardlab.errors import ConfigError, DependencyError
-from rewardlab.runner.pool import Runner, resolve_reward
+from rewardlab.runner import Runner, RunnerSettings
+from rewardlab.runner import resolve as resolve  # the reward and its settings: spec table, then options
+from rewardlab.runner.local import pickled
 
 Job = tuple[list[Sample], Future[list[RewardResult]]]
 T = TypeVar("T")
 
 SPEC_ENV = "REWARDLAB_SPEC"
 ERROR_SCORE_ENV = "REWARDLAB_ERROR_SCORE"
-
-
-def resolve(
-    reward: Any, *, workers: int | None, timeout: float | None, on_error: str | float | None
-) -> tuple[Any, dict[str, Any]]:
-    """The reward object and the runner settings: the spec's ``[runner]`` table, then explicit options.
-
-    ``reward`` is a registered name, a spec dict, a TOML path (``str`` ending in ``.toml`` or ``Path``), a
-    loaded :class:`~rewardlab.core.spec.Spec` or a reward object. Raises :class:`ConfigError` with every
-    problem of the spec at once.
-    """
-    settings: dict[str, Any] = {}
-    if isinstance(reward, str | Path | Mapping | Spec):
-        loaded = reward if isinstance(reward, Spec) else load_spec(reward)
-        settings.update(loaded.runner)
-        obj = build_reward(loaded)
-    else:
-        obj = resolve_reward(reward)
-    explicit = {"workers": workers, "timeout": timeout, "on_error": on_error}
-    settings.update({k: v for k, v in explicit.items() if v is not None})
-    settings.setdefault("on_error", "record")
-    return obj, settings
 
 
 def check_name(name: Any, default: str) -> str:
@@ -82,7 +60,7 @@ def check_optional_error_score(value: Any) -> float | None:
     return float(value)
 
 
-def component_keys(reward: Any, prefix: str = "") -> list[str]:
+def component_keys(reward: RewardLike, prefix: str = "") -> list[str]:
     """The component names a composite reports, known before anything is scored (``parent.child`` nested).
 
     Trainers that collect per-sample extras into columns (verl, OpenRLHF) need the same keys on every
@@ -90,13 +68,10 @@ def component_keys(reward: Any, prefix: str = "") -> list[str]:
     from this list. Components that a leaf reward adds on its own (e.g. ``cosine_length``'s ``correct``)
     are not known in advance and are not included.
     """
-    children: list[tuple[str, Any]] = []
-    if isinstance(reward, Combine):
-        children = list(reward.components)
-    elif isinstance(reward, Penalized):
-        children = [(reward.main_name, reward.main), *reward.penalties]
+    if not getattr(reward, "composite", False):  # only composites report their children as components
+        return []
     keys: list[str] = []
-    for name, child in children:
+    for name, child in children(reward):
         keys.append(prefix + name)
         keys.extend(component_keys(child, f"{prefix}{name}."))
     return keys
@@ -122,16 +97,19 @@ def require_torch(what: str) -> Any:
 class RewardHandle:
     """A reward, its runner settings and (from the first call on) its :class:`~rewardlab.Runner`.
 
-    Settings are validated on construction, by building the runner object, which starts no process;
-    worker processes start on the first call and are reused across calls. The runner is closed by
+    Settings are validated (a :class:`~rewardlab.runner.RunnerSettings`) and the reward is checked to
+    reach worker processes on construction; the runner and its worker processes start on the first
+    call and are reused across calls. The runner is closed by
     :meth:`close` or at interpreter exit (the runner's finalizer). Pickling a handle (trainers copy
     reward functions to other processes) drops the runner; the copy builds its own on first use.
     """
 
-    def __init__(self, reward: Any, settings: Mapping[str, Any]) -> None:
+    def __init__(self, reward: RewardLike, settings: RunnerSettings) -> None:
         self.reward = reward
-        self.settings = dict(settings)
-        self._runner: Runner | None = Runner(reward, **self.settings)  # validates; starts nothing
+        self.settings = settings
+        if settings.cpu_workers() > 0:
+            pickled(reward)  # a reward that cannot reach the workers fails here, not on the first call
+        self._runner: Runner | None = None
         self._lock = threading.Lock()
         self._queue: list[Job] = []
         self._busy = False
@@ -143,7 +121,7 @@ class RewardHandle:
     def runner(self) -> Runner:
         with self._lock:
             if self._runner is None:
-                self._runner = Runner(self.reward, **self.settings)
+                self._runner = Runner.from_settings(self.reward, self.settings)
             return self._runner
 
     def score(self, samples: list[Sample]) -> list[RewardResult]:
@@ -253,7 +231,7 @@ def finite_means(results: Sequence[RewardResult]) -> dict[str, float]:
 
 def spec_from_env() -> str:
     """``REWARDLAB_SPEC`` (a TOML path or a registered name), else the path of rewardlab's default spec."""
-    return os.environ.get(SPEC_ENV) or str(resources.files("rewardlab") / "data" / "default_spec.toml")
+    return os.environ.get(SPEC_ENV) or str(DEFAULT_SPEC)
 
 
 def error_score_from_env() -> float:

@@ -16,11 +16,12 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rewardlab.core.reward import Reward, RewardLike
+from rewardlab.core.reward import Reward, RewardLike, is_reward
 from rewardlab.core.types import ErrorInfo, RewardResult, Sample
 from rewardlab.errors import ConfigError
 
 ComponentsArg = Mapping[str, Any] | Sequence[tuple[str, Any]]
+"""Named components: ``{"name": reward}`` or ``[("name", reward), ...]``."""
 
 
 def _named(components: ComponentsArg, problems: list[str]) -> list[tuple[str, Any]]:
@@ -41,19 +42,14 @@ def _named(components: ComponentsArg, problems: list[str]) -> list[tuple[str, An
     return [p for p in pairs if isinstance(p, tuple) and len(p) == 2]
 
 
-def _resolve(value: Any, name: str, problems: list[str]) -> RewardLike | None:
-    """Components may be reward objects, registered names or spec dicts."""
-    if isinstance(value, Reward) or (callable(value) and isinstance(getattr(value, "name", None), str)):
+def _check(value: Any, name: str, problems: list[str]) -> RewardLike | None:
+    """Composites take reward objects only; :func:`rewardlab.combine` resolves names and specs first."""
+    if is_reward(value):
         return value
-    if isinstance(value, str | Mapping):
-        from rewardlab.core.spec import build_reward
-
-        try:
-            return build_reward(value)
-        except ConfigError as exc:
-            problems.extend(f"component {name!r}: {p}" for p in exc.problems)
-            return None
-    problems.append(f"component {name!r} is not a reward (got {type(value).__name__})")
+    problems.append(
+        f"component {name!r} is not a reward (got {type(value).__name__}); rl.combine()/rl.penalize() "
+        "accept names and specs"
+    )
     return None
 
 
@@ -84,7 +80,11 @@ class Combine(Reward):
     component. ``gates`` maps a component to the component that must pass first, as ``name`` or
     ``(name, threshold)``; a gated component contributes 0 unless its gate scored ``>= threshold``
     (default 1.0) and is then not evaluated at all (listed in ``info["gated_off"]``).
+
+    Components are reward objects; :func:`rewardlab.combine` builds a ``Combine`` from names and specs.
     """
+
+    composite = True  # children's results are reported as components ``name`` and ``name.sub``
 
     def __init__(
         self,
@@ -104,7 +104,7 @@ class Combine(Reward):
         if mode != "sum" and weights is not None:
             problems.append(f"weights apply only to mode='sum' (mode is {mode!r})")
         g = self._gates(names, gates or {}, problems)
-        resolved = [(n, _resolve(r, n, problems)) for n, r in pairs]
+        resolved = [(n, _check(r, n, problems)) for n, r in pairs]
         if problems:
             raise ConfigError(problems, where=f"composite {name!r}")
         self.name = name
@@ -113,6 +113,9 @@ class Combine(Reward):
         self.weights = w
         self.gates = g
         self._order = self._topological(names, g)
+
+    def children(self) -> list[tuple[str, RewardLike]]:
+        return list(self.components)
 
     @staticmethod
     def _weights(
@@ -210,15 +213,22 @@ class Penalized(Reward):
     silent clamp.
     """
 
+    composite = True  # children's results are reported as components ``name`` and ``name.sub``
+
     def __init__(
-        self, main: Any, penalties: ComponentsArg, *, main_name: str = "main", name: str = "penalized"
+        self,
+        main: RewardLike,
+        penalties: ComponentsArg,
+        *,
+        main_name: str = "main",
+        name: str = "penalized",
     ) -> None:
         problems: list[str] = []
         pairs = _named(penalties, problems)
         if main_name in [n for n, _ in pairs]:
             problems.append(f"penalty name {main_name!r} clashes with the main component")
-        main_r = _resolve(main, main_name, problems)
-        resolved = [(n, _resolve(r, n, problems)) for n, r in pairs]
+        main_r = _check(main, main_name, problems)
+        resolved = [(n, _check(r, n, problems)) for n, r in pairs]
         if problems:
             raise ConfigError(problems, where=f"composite {name!r}")
         assert main_r is not None
@@ -226,6 +236,9 @@ class Penalized(Reward):
         self.main_name = main_name
         self.main = main_r
         self.penalties = [(n, r) for n, r in resolved if r is not None]
+
+    def children(self) -> list[tuple[str, RewardLike]]:
+        return [(self.main_name, self.main), *self.penalties]
 
     def __call__(self, sample: Sample) -> RewardResult:
         out = RewardResult(score=None)
@@ -244,26 +257,3 @@ class Penalized(Reward):
             total *= child.score
         out.score = total
         return out
-
-
-def combine(
-    components: ComponentsArg | None = None,
-    /,
-    *,
-    weights: Mapping[str, float] | Sequence[float] | None = None,
-    mode: str = "sum",
-    gates: Mapping[str, str | tuple[str, float]] | None = None,
-    name: str = "combine",
-    **named: Any,
-) -> Combine:
-    """``rl.combine(correct=rl.math_answer(), fmt="think_answer_format", weights={"fmt": 0.2})``."""
-    if components is not None and named:
-        raise ConfigError("pass components either as a mapping/list or as keyword arguments, not both")
-    return Combine(
-        components if components is not None else named, weights=weights, mode=mode, gates=gates, name=name
-    )
-
-
-def penalize(main: Any, /, *, name: str = "penalized", **penalties: Any) -> Penalized:
-    """``rl.penalize(rl.math_answer(), overlong=rl.overlong_penalty(...))``: main x product of factors."""
-    return Penalized(main, penalties, name=name)

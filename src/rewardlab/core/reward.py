@@ -10,8 +10,8 @@ reward gets one typed argument and never hides its own failure: it raises, and t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from rewardlab.core.types import RewardResult, Sample, as_score
 
@@ -28,9 +28,13 @@ class Reward:
 
     ``compute`` returns a float (the score) or a full :class:`RewardResult`. It raises on failure; it
     must not turn its own errors into a score.
+
+    Rewards that vectorise (a model's forward pass, a judge's batched request) set ``batched = True``
+    and override :meth:`score_batch`; the runner then hands them whole chunks of samples.
     """
 
     name: str = "reward"
+    batched: ClassVar[bool] = False
 
     def compute(self, sample: Sample) -> float | RewardResult:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -43,10 +47,16 @@ class Reward:
             return out
         return RewardResult(score=as_score(out, what=self.name))
 
-    def score_batch(self, samples: Sequence[Sample]) -> list[RewardResult]:
-        """Batch form. The default loops; rewards that vectorise (models, judges) override it.
+    def children(self) -> list[tuple[str, RewardLike]]:
+        """Named rewards nested in this one (composites and wrappers override it); ``[]`` for a leaf."""
+        return []
 
-        Exceptions propagate; the runner falls back to one-by-one scoring to find the failing sample.
+    def score_batch(self, samples: Sequence[Sample]) -> list[RewardResult]:
+        """Batch form: one result per sample, in order. The default loops.
+
+        Rewards that vectorise override it and set ``batched = True``. When it raises (or returns the
+        wrong number of results), the runner scores that chunk again one sample at a time, so a bad
+        sample costs only itself; a chunk that overruns its deadline is re-scored the same way.
         """
         return [self(s) for s in samples]
 
@@ -80,14 +90,27 @@ def reward_fn(fn: Callable[[Sample], Any] | None = None, *, name: str | None = N
     return FunctionReward(fn, name=name)
 
 
-def as_reward(obj: Any) -> RewardLike:
-    """Accept a reward object or a plain callable; anything else is a TypeError."""
-    if isinstance(obj, Reward):
-        return obj
-    if callable(obj) and hasattr(obj, "name") and isinstance(getattr(obj, "name", None), str):
-        return obj
-    if callable(obj):
-        return FunctionReward(obj)
-    raise TypeError(
-        f"expected a reward (name, spec dict, TOML path or Reward object), got {type(obj).__name__}"
-    )
+def is_reward(obj: object) -> bool:
+    """A reward object: a :class:`Reward`, or any callable with a string ``name`` (the contract)."""
+    return isinstance(obj, Reward) or (callable(obj) and isinstance(getattr(obj, "name", None), str))
+
+
+def children(reward: object) -> list[tuple[str, RewardLike]]:
+    """The named rewards nested directly in ``reward`` (composites, wrappers); ``[]`` for a leaf."""
+    method = getattr(reward, "children", None)
+    return list(method()) if callable(method) else []
+
+
+def walk(reward: RewardLike, *, max_depth: int = 20) -> Iterator[tuple[str, RewardLike]]:
+    """``reward`` and every reward nested in it, depth first, as ``(dotted path, reward)``.
+
+    The root's path is ``""``. Used wherever a reward tree must be seen whole: the modules a worker
+    preloads, the component keys an adapter reports.
+    """
+    stack: list[tuple[str, RewardLike, int]] = [("", reward, 0)]
+    while stack:
+        path, node, depth = stack.pop()
+        yield path, node
+        if depth < max_depth:
+            kids = children(node)
+            stack.extend((f"{path}.{n}" if path else n, c, depth + 1) for n, c in reversed(kids))

@@ -141,16 +141,39 @@ class RewardResult:
     def ok(self) -> bool:
         return self.error is None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, with_info: bool = True) -> dict[str, Any]:
+        """The result as JSON-ready data, the one shape every output uses (HTTP API, scored files, client).
+
+        ``{"reward", "components", "error", "info"?, "step_scores"?}``: ``reward`` is the score (None
+        when it failed, or was not finite), ``error`` is ``{"type", "message"}`` or None, ``info`` is left
+        out unless ``with_info``, ``step_scores`` only when the reward produced them.
+        """
         out: dict[str, Any] = {
-            "reward": self.score,
+            "reward": _finite_or_none(self.score),
             "components": dict(self.components),
             "error": self.error.to_dict() if self.error else None,
-            "info": self.info,
         }
+        if with_info:
+            out["info"] = self.info
         if self.step_scores is not None:
             out["step_scores"] = list(self.step_scores)
         return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RewardResult:
+        """The inverse of :meth:`to_dict` (missing ``info``/``components`` read as empty)."""
+        err = data.get("error")
+        return cls(
+            score=data.get("reward"),
+            components=dict(data.get("components") or {}),
+            error=ErrorInfo(str(err["type"]), str(err["message"])) if err else None,
+            info=dict(data.get("info") or {}),
+            step_scores=list(data["step_scores"]) if data.get("step_scores") is not None else None,
+        )
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    return None if value is None or (isinstance(value, float) and not math.isfinite(value)) else value
 
 
 def as_score(value: object, *, what: str = "reward") -> float:

@@ -49,9 +49,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rewardlab.core.reward import Reward
+from rewardlab.core.reward import Reward, RewardLike
+from rewardlab.core.spec import as_reward
 from rewardlab.core.trajectory import Trajectory, trajectory
 from rewardlab.core.types import ErrorInfo, RewardResult, Sample
+from rewardlab.errors import ConfigError
 from rewardlab.rewards.format import extract_json
 
 __all__ = ["Checklist", "Criterion", "get_path", "parse_path"]
@@ -190,11 +192,8 @@ def _criterion(raw: Any, index: int, problems: list[str], *, judge: Any, where: 
         except ValueError as exc:
             problems.append(f"{at}: `path`: {exc}")
     elif kind == "reward":
-        from rewardlab.core.spec import build_reward
-        from rewardlab.errors import ConfigError
-
         try:
-            compiled = build_reward(raw.get("reward"))
+            compiled = as_reward(raw.get("reward"))  # type: ignore[arg-type]  # None is reported by as_reward
         except ConfigError as exc:
             problems.append(f"{at}: `reward`: {exc}")
     elif kind == "judge":
@@ -277,6 +276,10 @@ class Checklist(Reward):
         self._criteria = _criteria(self.criteria, judge=judge, where="`criteria` of checklist")
         self.aggregate = aggregate
         self.gate_fail_score = float(gate_fail_score)
+
+    def children(self) -> list[tuple[str, RewardLike]]:
+        """The rewards that ``kind = "reward"`` criteria run, named by criterion id."""
+        return [(c.id, c.compiled) for c in self._criteria if c.kind == "reward"]
 
     # --- checking one criterion ------------------------------------------------------------------
 

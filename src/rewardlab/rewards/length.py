@@ -21,7 +21,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from rewardlab.core.reward import Reward
+from rewardlab.core.reward import Reward, RewardLike, is_reward
+from rewardlab.core.spec import as_reward
 from rewardlab.core.types import RewardResult, Sample
 from rewardlab.errors import RewardLabError
 
@@ -141,7 +142,15 @@ class CosineLength(Reward):
         self.exceed_length = float(exceed_length)
         self.unit = unit
         self.name = "cosine_length"
-        self._correct_reward = _build_inner(correct)
+        if not (is_reward(correct) or isinstance(correct, str | Mapping)):
+            raise ValueError(
+                "`correct` of cosine_length must be a reward name, a spec table or a reward, "
+                f"got {type(correct).__name__}"
+            )
+        self._correct_reward = as_reward(correct)
+
+    def children(self) -> list[tuple[str, RewardLike]]:
+        return [("correct", self._correct_reward)]
 
     def compute(self, sample: Sample) -> RewardResult:
         inner = self._correct_reward(sample)  # an exception here propagates to the runner
@@ -162,18 +171,6 @@ class CosineLength(Reward):
         if inner.info:
             info["correct"] = inner.info
         return RewardResult(score=score, components={"correct": inner.score}, info=info)
-
-
-def _build_inner(correct: Any) -> Any:
-    from rewardlab.core.spec import build_reward
-
-    if isinstance(correct, Reward) or (callable(correct) and isinstance(getattr(correct, "name", None), str)):
-        return correct
-    if not isinstance(correct, str | Mapping):
-        raise ValueError(
-            f"`correct` of cosine_length must be a reward name, a spec table or a reward, got {type(correct).__name__}"
-        )
-    return build_reward(correct)
 
 
 class RepetitionPenalty(Reward):

@@ -2,8 +2,8 @@
 
 Each Ray actor owns a local :class:`~rewardlab.Runner` (its own worker processes, per-sample deadlines
 and error recording), so everything the local runner guarantees holds on every node; Ray only moves
-chunks of samples to actors and results back. Chunks are dispatched to the least-loaded actor with a
-bounded number in flight, and results come back in input order, so memory stays flat and ordering is
+chunks of samples to actors and results back. Chunks go to the actors in turn (round-robin) with at most
+two per actor in flight, and results are collected in input order, so memory stays flat and ordering is
 deterministic exactly as with the local runner.
 
 Why actors and not Ray tasks: a reward (a sympy-loaded math checker, a sandbox pool, a model) is costly to
@@ -17,17 +17,21 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from rewardlab.core.types import ErrorInfo, RewardResult, Sample
-from rewardlab.errors import ConfigError, DependencyError, RewardTimeoutError, SampleError
-from rewardlab.runner.pool import (
+from rewardlab.core.spec import RewardSpec, as_reward
+from rewardlab.core.types import RewardResult, Sample
+from rewardlab.errors import ConfigError, DependencyError, RewardTimeoutError
+from rewardlab.runner._base import (
+    BaseRunner,
     OnError,
-    Runner,
-    RunnerAPI,
+    RunnerSettings,
     RunStats,
-    _check_on_error,
-    account,
-    resolve_reward,
+    apply_error_policy,
+    as_sample,
+    check_rows,
 )
+from rewardlab.runner.local import Runner, pickled
+
+DEFAULT_RAY_CHUNK = 64
 
 
 def _ray() -> Any:
@@ -41,8 +45,8 @@ def _ray() -> Any:
 class _ScoringActor:
     """Runs inside a Ray actor process: a local runner with ``workers`` processes."""
 
-    def __init__(self, reward: Any, workers: int, timeout: float | None, memory_mb: int | None) -> None:
-        self.runner = Runner(reward, workers=workers, timeout=timeout, memory_mb=memory_mb)
+    def __init__(self, reward: Any, settings: RunnerSettings) -> None:
+        self.runner = Runner.from_settings(reward, settings.replace(on_error="record", chunk_size=None))
 
     def score(self, items: list[Sample]) -> list[RewardResult]:
         return self.runner.score(items)
@@ -56,7 +60,7 @@ class _ScoringActor:
         self.runner.close()
 
 
-class RayRunner(RunnerAPI):
+class RayRunner(BaseRunner):
     """Same interface as :class:`~rewardlab.Runner` (``score``, ``imap``, ``ascore``, ``close``, ``stats``).
 
     ``actors`` Ray actors (default: one per CPU Ray reports) each run ``workers_per_actor`` worker
@@ -66,29 +70,37 @@ class RayRunner(RunnerAPI):
 
     def __init__(
         self,
-        reward: Any,
+        reward: RewardSpec,
         *,
         actors: int | None = None,
         workers_per_actor: int = 1,
         timeout: float | None = None,
         on_error: OnError = "record",
         memory_mb: int | None = None,
-        chunk_size: int = 64,
+        chunk_size: int = DEFAULT_RAY_CHUNK,
         address: str | None = None,
         ray_init: Mapping[str, Any] | None = None,
     ) -> None:
         problems = []
-        if actors is not None and (not isinstance(actors, int) or actors < 1):
+        if actors is not None and (isinstance(actors, bool) or not isinstance(actors, int) or actors < 1):
             problems.append(f"actors must be an integer >= 1 or None, got {actors!r}")
         if not isinstance(workers_per_actor, int) or workers_per_actor < 1:
             problems.append(f"workers_per_actor must be an integer >= 1, got {workers_per_actor!r}")
-        if not isinstance(chunk_size, int) or chunk_size < 1:
-            problems.append(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
+        try:
+            self.settings = RunnerSettings(
+                workers=workers_per_actor if isinstance(workers_per_actor, int) else 1,
+                timeout=timeout,
+                on_error=on_error,
+                memory_mb=memory_mb,
+                chunk_size=chunk_size,
+            )
+        except ConfigError as exc:
+            problems.extend(exc.problems)
         if problems:
             raise ConfigError(problems, where="Ray runner settings")
-        self.on_error = _check_on_error(on_error)
-        self.reward = resolve_reward(reward)
-        Runner(self.reward, workers=1, timeout=timeout, memory_mb=memory_mb)  # validates and checks pickling
+        self.on_error = self.settings.on_error
+        self.reward = as_reward(reward)
+        pickled(self.reward)  # fails here, with a hint, rather than inside an actor
         ray = _ray()
         self._owns_ray = False
         if not ray.is_initialized():
@@ -97,7 +109,7 @@ class RayRunner(RunnerAPI):
         n = actors or max(1, int(ray.cluster_resources().get("CPU", 1)) // workers_per_actor)
         remote = ray.remote(num_cpus=workers_per_actor)(_ScoringActor)
         reward_ref = ray.put(self.reward)
-        self._actors = [remote.remote(reward_ref, workers_per_actor, timeout, memory_mb) for _ in range(n)]
+        self._actors = [remote.remote(reward_ref, self.settings) for _ in range(n)]
         self.chunk_size = chunk_size
         self.stats = RunStats()
 
@@ -115,6 +127,7 @@ class RayRunner(RunnerAPI):
         *,
         on_result: Callable[[int, RewardResult], None] | None = None,
     ) -> Iterator[RewardResult]:
+        check_rows(samples)
         ray = _ray()
         in_flight: deque[tuple[Any, list[int], dict[int, RewardResult]]] = deque()
         limit = 2 * len(self._actors)
@@ -129,14 +142,12 @@ class RayRunner(RunnerAPI):
             for row in samples:
                 i = index
                 index += 1
-                if isinstance(row, RewardResult):
-                    failed[i] = row
+                item = as_sample(row, i)
+                if isinstance(item, RewardResult):
+                    failed[i] = item
                 else:
-                    try:
-                        batch.append(row if isinstance(row, Sample) else Sample.from_dict(row, index=i))
-                        ids.append(i)
-                    except SampleError as exc:
-                        failed[i] = RewardResult.failure(ErrorInfo("SampleError", str(exc)))
+                    batch.append(item)
+                    ids.append(i)
                 if len(ids) + len(failed) >= self.chunk_size:
                     yield ids, batch, failed
                     ids, batch, failed = [], [], {}
@@ -169,7 +180,7 @@ class RayRunner(RunnerAPI):
     def _account(self, index: int, result: RewardResult) -> None:
         if result.error is not None and result.error.type == RewardTimeoutError.recorded_as:
             self.stats.timeouts += 1
-        account(self.stats, self.on_error, index, result)
+        apply_error_policy(self.stats, self.on_error, index, result)
 
     def close(self) -> None:
         import contextlib

@@ -59,6 +59,11 @@ class MicroBatcher:
     def pending(self) -> int:
         return self._pending
 
+    @property
+    def closing(self) -> bool:
+        """True once :meth:`drain` or :meth:`close` began: new work is refused."""
+        return self._closing
+
     def start(self) -> None:
         if self._loops:
             return

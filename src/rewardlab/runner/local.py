@@ -15,11 +15,15 @@ counted, and what an error scores is an explicit policy (``on_error``): ``"recor
 The runner is usable from any thread (each call holds the runner's lock; use one runner per thread for
 parallel callers) and from asyncio (:meth:`Runner.ascore`). Output order always equals input order, and
 :meth:`Runner.imap` streams with a bounded window, so memory stays flat on any number of rows.
+
+Batched rewards (``batched = True``: models, judges) get each chunk in one ``score_batch`` call; the
+deadline of that call is ``timeout`` per sample in the chunk. A chunk whose call raises, answers with
+the wrong number of results, crashes its worker or overruns its deadline is scored again one sample at
+a time, so a bad sample costs only itself.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import math
 import multiprocessing as mp
@@ -33,57 +37,34 @@ import types
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from typing import Any, Self
+from typing import Any
 
-from rewardlab.core.reward import as_reward
-from rewardlab.core.spec import Spec, build_reward, load_spec
-from rewardlab.core.types import ErrorInfo, RewardResult, Sample
-from rewardlab.errors import (
-    ConfigError,
-    RewardError,
-    RewardLabError,
-    RewardTimeoutError,
-    SampleError,
-    ScoringError,
-    WorkerCrashedError,
+from rewardlab.core.reward import RewardLike, walk
+from rewardlab.core.spec import RewardSpec, as_reward
+from rewardlab.core.types import RewardResult, Sample
+from rewardlab.errors import ConfigError, RewardLabError, RewardTimeoutError, ScoringError, WorkerCrashedError
+from rewardlab.runner._base import (
+    DEFAULT_CHUNK,
+    BaseRunner,
+    OnError,
+    RunnerSettings,
+    RunStats,
+    apply_error_policy,
+    as_sample,
+    check_rows,
 )
-from rewardlab.runner.worker import score_one, worker_main
-
-OnError = str | float
-DEFAULT_CHUNK = 32
+from rewardlab.runner.worker import score_batch, score_one, worker_main
 
 
-@dataclass
-class RunStats:
-    """Counters of one runner, cumulative over its calls."""
-
-    scored: int = 0
-    errors: int = 0
-    timeouts: int = 0
-    crashes: int = 0
-    worker_restarts: int = 0
-    error_types: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def error_rate(self) -> float:
-        return self.errors / self.scored if self.scored else 0.0
-
-
-def _collect_preload(reward: Any, out: set[str], depth: int = 0) -> None:
-    if depth > 20:
-        return
-    out.add(type(reward).__module__)
-    out.update(getattr(reward, "preload", ()) or ())
-    for attr in ("components", "penalties"):
-        for item in getattr(reward, attr, ()) or ():
-            if isinstance(item, tuple) and len(item) == 2:
-                _collect_preload(item[1], out, depth + 1)
-    for attr in ("main", "inner"):
-        child = getattr(reward, attr, None)
-        if child is not None and callable(child):
-            _collect_preload(child, out, depth + 1)
+def preload_modules(reward: RewardLike) -> set[str]:
+    """Modules the worker processes import once, in the forkserver: every nested reward's own module
+    and what it lists in ``preload`` (e.g. sympy for the math reward, however deep it sits in a spec)."""
+    out: set[str] = set()
+    for _, node in walk(reward):
+        out.add(type(node).__module__)
+        out.update(getattr(node, "preload", ()) or ())
+    return out
 
 
 _CTX_LOCK = threading.Lock()
@@ -121,7 +102,7 @@ def _start(proc: Any, needs_main: bool) -> None:
 class _Worker:
     def __init__(self, ctx: Any, reward_bytes: bytes, memory_mb: int | None) -> None:
         parent, child = ctx.Pipe(duplex=True)
-        self.state = ctx.RawArray("d", [-1.0, 0.0])  # [current sample index, its start time]
+        self.state = ctx.RawArray("d", [-1.0, 0.0, 1.0])  # [current sample index, its start time, span]
         self.proc = ctx.Process(
             target=worker_main, args=(child, reward_bytes, memory_mb, self.state), daemon=True
         )
@@ -131,16 +112,21 @@ class _Worker:
         self.outstanding: deque[tuple[int, Sample]] = deque()
         self.sent = 0.0  # when the current chunk was sent
 
-    def current(self) -> tuple[int | None, float]:
-        """(index of the sample being scored, its start time); index None between samples."""
+    def current(self) -> tuple[int | None, float, int]:
+        """(index of the sample being scored, its start time, span); index None between samples.
+
+        ``span`` is the number of samples in the current call: the chunk's size while a batched reward
+        scores it whole (``index`` is then the chunk's first sample), else 1.
+        """
         for _ in range(3):
             index = self.state[0]
             started = self.state[1]
+            span = self.state[2]
             if self.state[0] == index:  # not torn by a concurrent update
                 break
         if index < 0 or not any(i == int(index) for i, _ in self.outstanding):
-            return None, self.sent
-        return int(index), max(started, self.sent)
+            return None, self.sent, 1
+        return int(index), max(started, self.sent), max(1, int(span))
 
     def kill(self) -> None:
         pid = self.proc.pid
@@ -169,57 +155,7 @@ def _shutdown(workers: list[_Worker]) -> None:
     workers.clear()
 
 
-def account(stats: RunStats, on_error: OnError, index: int, result: RewardResult) -> None:
-    """Count ``result`` in ``stats`` and apply the error policy (raise, or score the penalty visibly)."""
-    stats.scored += 1
-    if result.error is None:
-        return
-    stats.errors += 1
-    kind = result.error.type
-    stats.error_types[kind] = stats.error_types.get(kind, 0) + 1
-    if on_error == "raise":
-        raise RewardError(index, kind, result.error.message)
-    if isinstance(on_error, float):
-        result.score = on_error
-        result.info["error_policy"] = "penalty"
-
-
-def _check_on_error(on_error: Any) -> OnError:
-    if on_error in ("record", "raise"):
-        return str(on_error)
-    if isinstance(on_error, int | float) and not isinstance(on_error, bool) and math.isfinite(on_error):
-        return float(on_error)
-    raise ConfigError(f"on_error must be 'record', 'raise' or a finite penalty number, got {on_error!r}")
-
-
-class RunnerAPI:
-    """What every runner offers on top of ``imap`` and ``close``: ``score``, ``ascore``, ``with`` support."""
-
-    def imap(
-        self, samples: Iterable[Sample | Mapping[str, Any]]
-    ) -> Iterator[RewardResult]:  # pragma: no cover
-        raise NotImplementedError
-
-    def close(self) -> None:  # pragma: no cover
-        raise NotImplementedError
-
-    def score(self, samples: Iterable[Sample | Mapping[str, Any]]) -> list[RewardResult]:
-        """Score every sample; the list is in input order, one result per sample."""
-        return list(self.imap(samples))
-
-    async def ascore(self, samples: Iterable[Sample | Mapping[str, Any]]) -> list[RewardResult]:
-        """:meth:`score` for asyncio code: runs in a thread, the event loop keeps serving."""
-        items = list(samples)
-        return await asyncio.to_thread(self.score, items)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class Runner(RunnerAPI):
+class Runner(BaseRunner):
     """Scores samples with ``reward`` in ``workers`` processes, each sample under ``timeout`` seconds.
 
     ``workers=None`` uses one process per CPU; ``workers=0`` scores in the calling thread (no isolation,
@@ -229,7 +165,7 @@ class Runner(RunnerAPI):
 
     def __init__(
         self,
-        reward: Any,
+        reward: RewardSpec,
         *,
         workers: int | None = None,
         timeout: float | None = None,
@@ -237,52 +173,33 @@ class Runner(RunnerAPI):
         memory_mb: int | None = None,
         chunk_size: int = DEFAULT_CHUNK,
     ) -> None:
-        problems: list[str] = []
-        if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 0):
-            problems.append(f"workers must be an integer >= 0 or None, got {workers!r}")
-        if timeout is not None and (
-            isinstance(timeout, bool)
-            or not isinstance(timeout, int | float)
-            or not timeout > 0
-            or math.isinf(timeout)
-        ):
-            problems.append(f"timeout must be a positive number of seconds or None, got {timeout!r}")
-        if workers == 0 and timeout is not None:
-            problems.append(
-                "timeout needs worker processes (workers >= 1); workers=0 cannot stop a running reward"
-            )
-        if memory_mb is not None and (not isinstance(memory_mb, int) or memory_mb < 64):
-            problems.append(f"memory_mb must be an integer >= 64 or None, got {memory_mb!r}")
-        if not isinstance(chunk_size, int) or chunk_size < 1:
-            problems.append(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
-        try:
-            self.on_error = _check_on_error(on_error)
-        except ConfigError as exc:
-            problems.extend(exc.problems)
-        if problems:
-            raise ConfigError(problems, where="runner settings")
-        self.reward = resolve_reward(reward)
-        self.workers = (os.cpu_count() or 1) if workers is None else workers
-        self.timeout = float(timeout) if timeout is not None else None
+        self.settings = RunnerSettings(
+            workers=workers, timeout=timeout, on_error=on_error, memory_mb=memory_mb, chunk_size=chunk_size
+        )
+        self.reward = as_reward(reward)
+        self.workers = self.settings.cpu_workers()
+        self.timeout = self.settings.timeout
+        self.on_error = self.settings.on_error
         self.memory_mb = memory_mb
         self.chunk_size = chunk_size
         self.stats = RunStats()
+        self._batched = bool(getattr(self.reward, "batched", False))
+        self._solo: set[int] = set()  # samples of a batch that failed as a whole: scored one by one
         self._lock = threading.Lock()
         self._pool: list[_Worker] = []
         self._ctx: Any = None
         self._failed_starts = 0
-        self._reward_bytes = b""
-        if self.workers > 0:
-            try:
-                self._reward_bytes = pickle.dumps(self.reward)
-            except Exception as exc:
-                raise ConfigError(
-                    f"reward {getattr(self.reward, 'name', self.reward)!r} cannot be sent to worker processes "
-                    f"({type(exc).__name__}: {exc}); define it at module level, or pass workers=0"
-                ) from exc
+        self._reward_bytes = pickled(self.reward) if self.workers > 0 else b""
         self._finalizer = weakref.finalize(self, _shutdown, self._pool)
 
-    # -- public API (score, ascore and `with` come from RunnerAPI) ---------------------------------
+    @classmethod
+    def from_settings(cls, reward: RewardSpec, settings: RunnerSettings) -> Runner:
+        """A runner with ``settings`` (``chunk_size=None`` means the local default)."""
+        kw = settings.as_dict()
+        kw["chunk_size"] = kw["chunk_size"] or DEFAULT_CHUNK
+        return cls(reward, **kw)
+
+    # -- public API (score, ascore and `with` come from BaseRunner) ---------------------------------
     def imap(
         self,
         samples: Iterable[Sample | Mapping[str, Any]],
@@ -312,32 +229,48 @@ class Runner(RunnerAPI):
     # -- internals --------------------------------------------------------------------------------
     @staticmethod
     def _samples(samples: Iterable[Any]) -> Iterator[tuple[int, Sample | RewardResult]]:
-        if isinstance(samples, Mapping | str | bytes):
-            raise TypeError("samples must be an iterable of samples or dicts, not a single dict or string")
+        check_rows(samples)
         for i, row in enumerate(samples):
-            if isinstance(row, RewardResult):  # decided before scoring, e.g. a line that is not JSON
-                yield i, row
-                continue
-            try:
-                yield i, Sample.from_dict(row, index=i)
-            except SampleError as exc:
-                yield i, RewardResult.failure(ErrorInfo("SampleError", str(exc)))
+            yield i, as_sample(row, i)
 
     def _account(self, index: int, result: RewardResult) -> None:
-        account(self.stats, self.on_error, index, result)
+        apply_error_policy(self.stats, self.on_error, index, result)
 
     def _inline(
         self, source: Iterator[tuple[int, Sample | RewardResult]]
     ) -> Iterator[tuple[int, RewardResult]]:
-        for i, item in source:
-            yield i, item if isinstance(item, RewardResult) else score_one(self.reward, item)
+        if not self._batched:
+            for i, item in source:
+                yield i, item if isinstance(item, RewardResult) else score_one(self.reward, item)
+            return
+        chunk: list[tuple[int, Sample | RewardResult]] = []
+        for pair in source:
+            chunk.append(pair)
+            if len(chunk) >= self.chunk_size:
+                yield from self._inline_chunk(chunk)
+                chunk = []
+        yield from self._inline_chunk(chunk)
+
+    def _inline_chunk(
+        self, chunk: list[tuple[int, Sample | RewardResult]]
+    ) -> Iterator[tuple[int, RewardResult]]:
+        samples = [(i, s) for i, s in chunk if isinstance(s, Sample)]
+        batch = score_batch(self.reward, [s for _, s in samples]) if len(samples) > 1 else None
+        scored = dict(zip([i for i, _ in samples], batch, strict=True)) if batch is not None else {}
+        for i, item in chunk:
+            if isinstance(item, RewardResult):
+                yield i, item
+            else:
+                yield i, scored[i] if i in scored else score_one(self.reward, item)
 
     def _spawn(self) -> _Worker:
         if self._ctx is None:
-            preload: set[str] = set()
-            _collect_preload(self.reward, preload)
-            self._ctx = _context(preload)
+            self._ctx = _context(preload_modules(self.reward))
         return _Worker(self._ctx, self._reward_bytes, self.memory_mb)
+
+    def _deadline(self, w: _Worker) -> float:
+        _, started, span = w.current()
+        return started + (self.timeout or 0.0) * span
 
     def _replace(self, w: _Worker) -> None:
         w.kill()
@@ -394,9 +327,14 @@ class Runner(RunnerAPI):
                 idle = self._spawn()
                 self._pool.append(idle)
             size = min(self.chunk_size, max(1, math.ceil(len(pending) / max(1, self.workers))))
-            chunk = [pending.popleft() for _ in range(min(size, len(pending)))]
+            solo = pending[0][0] in self._solo
+            chunk = [pending.popleft()]
+            while pending and len(chunk) < size and (pending[0][0] in self._solo) == solo:
+                chunk.append(pending.popleft())
+            for i, _ in chunk:
+                self._solo.discard(i)
             try:
-                idle.conn.send(chunk)
+                idle.conn.send((chunk, self._batched and not solo))
             except (OSError, ValueError):
                 pending.extendleft(reversed(chunk))
                 self._replace(idle)
@@ -409,7 +347,7 @@ class Runner(RunnerAPI):
     ) -> None:
         wait_for: float | None = None
         if self.timeout is not None:
-            wait_for = max(0.0, min(w.current()[1] + self.timeout for w in busy) - time.monotonic())
+            wait_for = max(0.0, min(self._deadline(w) for w in busy) - time.monotonic())
             wait_for = min(wait_for, 0.25)  # re-read the shared state of workers that moved on
         ready = wait([w.conn for w in busy], timeout=wait_for)
         for w in busy:
@@ -424,7 +362,7 @@ class Runner(RunnerAPI):
                         done[index] = result
                     self._failed_starts = 0
             except (EOFError, OSError):
-                current, _ = w.current()
+                current, _, span = w.current()
                 w.proc.join(timeout=1)
                 code = w.proc.exitcode
                 self.stats.crashes += 1
@@ -436,29 +374,36 @@ class Runner(RunnerAPI):
                             f"worker processes keep dying outside any sample (exit code {code}); if the reward "
                             "is defined in your script, guard the script with `if __name__ == '__main__':`"
                         ) from None
-                self._fail(
-                    w, current, pending, done, WorkerCrashedError(f"worker process died (exit code {code})")
-                )
+                error: ScoringError = WorkerCrashedError(f"worker process died (exit code {code})")
+                self._fail(w, current, span, pending, done, error)
         if self.timeout is not None:
             now = time.monotonic()
             for w in list(self._pool):
                 if not w.outstanding:
                     continue
-                current, started = w.current()
-                if current is not None and now - started > self.timeout:
-                    self.stats.timeouts += 1
+                current, started, span = w.current()
+                if current is not None and now - started > self.timeout * span:
+                    self.stats.timeouts += span == 1
                     error = RewardTimeoutError(f"reward exceeded the {self.timeout:g} s deadline")
-                    self._fail(w, current, pending, done, error)
+                    self._fail(w, current, span, pending, done, error)
 
     def _fail(
         self,
         w: _Worker,
         current: int | None,
+        span: int,
         pending: deque[tuple[int, Sample]],
         done: dict[int, RewardResult],
         error: ScoringError,
     ) -> None:
-        """Kill ``w``; sample ``current`` gets the error, every other unanswered sample is re-queued."""
+        """Kill ``w``; sample ``current`` gets the error, every other unanswered sample is re-queued.
+
+        When ``w`` was scoring a whole chunk (``span > 1``), no single sample is to blame: the chunk's
+        samples are re-queued to be scored one by one, each under its own deadline.
+        """
+        if span > 1:
+            self._solo.update(i for i, _ in w.outstanding)
+            current = None
         rest = [item for item in w.outstanding if item[0] != current]
         if current is not None:
             done[current] = RewardResult.failure(error)
@@ -467,30 +412,12 @@ class Runner(RunnerAPI):
         self._replace(w)
 
 
-def resolve_reward(reward: Any) -> Any:
-    """A reward object from a registered name, a spec dict/TOML path, a Spec, or a reward/callable."""
-    if isinstance(reward, str | Mapping | Spec) or type(reward).__name__ == "PosixPath":
-        return build_reward(reward)
-    return as_reward(reward)
-
-
-def runner_from_spec(
-    spec: Any, *, backend: str = "local", ray_address: str | None = None, **overrides: Any
-) -> Any:
-    """Build a runner from a spec whose ``[runner]`` table sets defaults; explicit overrides win.
-
-    ``backend="ray"`` returns a :class:`~rewardlab.runner.ray_backend.RayRunner` (``workers`` becomes the
-    number of actors; ``ray_address`` connects to a running cluster, e.g. ``"auto"``).
-    """
-    loaded = load_spec(spec) if not isinstance(spec, Spec) else spec
-    settings = {**loaded.runner, **{k: v for k, v in overrides.items() if v is not None}}
-    reward = build_reward(loaded)
-    if backend == "local":
-        return Runner(reward, **settings)
-    if backend == "ray":
-        from rewardlab.runner.ray_backend import RayRunner
-
-        actors = settings.pop("workers", None)
-        settings.pop("chunk_size", None)
-        return RayRunner(reward, actors=actors, address=ray_address, **settings)
-    raise ConfigError(f"backend must be 'local' or 'ray', got {backend!r}")
+def pickled(reward: RewardLike) -> bytes:
+    """``reward`` as bytes for worker processes, or a ConfigError saying how to make it picklable."""
+    try:
+        return pickle.dumps(reward)
+    except Exception as exc:
+        raise ConfigError(
+            f"reward {getattr(reward, 'name', reward)!r} cannot be sent to worker processes "
+            f"({type(exc).__name__}: {exc}); define it at module level, or pass workers=0"
+        ) from exc

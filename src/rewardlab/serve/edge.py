@@ -1,0 +1,100 @@
+"""The server's outer edge: a pure ASGI middleware in front of the FastAPI app.
+
+It enforces the body size limit before a byte is parsed (413), gives every request an id
+(``x-request-id``, taken from the request when present), records latency and status metrics per route
+and writes one JSON log line per request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from rewardlab.serve.state import ServerState, error_response
+
+log = logging.getLogger("rewardlab.serve")
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+ROUTES = ("/v1/score", "/get_reward", "/health", "/metrics", "/v1/rewards")
+
+
+class Edge:
+    """Pure ASGI middleware: body size limit, request id, latency metrics and one JSON log line per request."""
+
+    def __init__(self, app: Any, state: ServerState) -> None:
+        self.app = app
+        self.fastapi = app  # the FastAPI object (OpenAPI schema, lifespan, routes)
+        self.state = state
+
+    async def __call__(
+        self,
+        scope: Scope,
+        receive: Callable[[], Awaitable[Message]],
+        send: Callable[[Message], Awaitable[None]],
+    ) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.state.settings.max_body_bytes
+        headers = dict(scope.get("headers") or [])
+        request_id = headers.get(b"x-request-id", b"").decode() or uuid.uuid4().hex[:16]
+        start = time.perf_counter()
+        status = 500
+        path = scope.get("path", "")
+
+        async def send_wrapped(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        declared = headers.get(b"content-length")
+        too_big = declared is not None and declared.isdigit() and int(declared) > limit
+        body = b""
+        more = True
+        if not too_big and scope.get("method") in ("POST", "PUT", "PATCH"):
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
+                if len(body) > limit:
+                    too_big = True
+                    break
+        try:
+            if too_big:
+                response = error_response(
+                    413, "PayloadTooLarge", f"request body exceeds {limit} bytes", "body"
+                )
+                await response(scope, receive, send_wrapped)
+                return
+            replayed = False
+
+            async def replay() -> Message:
+                nonlocal replayed
+                if replayed:
+                    return await receive()
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            await self.app(
+                scope, replay if scope.get("method") in ("POST", "PUT", "PATCH") else receive, send_wrapped
+            )
+        finally:
+            seconds = time.perf_counter() - start
+            route = path if path in ROUTES else "other"
+            self.state.requests.labels(route, str(status)).inc()
+            self.state.latency.labels(route).observe(seconds)
+            log.info(
+                json.dumps(
+                    {"event": "request", "id": request_id, "method": scope.get("method"), "path": path,
+                     "status": status, "ms": round(seconds * 1000, 2), "bytes": len(body)}
+                )
+            )  # fmt: skip
