@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from _credit_strategies import FAST
+from _strategies import FAST
 from hypothesis import given
 from hypothesis import strategies as st
 
