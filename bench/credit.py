@@ -3,7 +3,7 @@
 ``N`` samples (default 1,000,000) in groups of 16 rollouts per prompt. Outcome estimators see N
 rewards; sequence estimators see N / 16 rows of 16 steps (N step rewards), and their group ids put 16
 rows in a prompt group. Every estimator runs vectorised on all N rows (best of ``--repeat`` runs); the
-naive loop from ``tests/credit/_credit_loops.py`` runs once on the first ``--loop-n`` rows (default
+naive loop from ``tests/credit/_loops.py`` runs once on the first ``--loop-n`` rows (default
 100,000, because some loops are quadratic in the group or row size), and its rows/s are reported for
 that subset. The last column is the largest absolute difference between the two on that subset.
 
@@ -26,7 +26,7 @@ from rich.table import Table
 import rewardlab.credit as rc
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "credit"))
-import _credit_loops as loops  # the naive references live with the tests
+import _loops as loops  # the naive references live with the tests
 
 GROUP = 16
 

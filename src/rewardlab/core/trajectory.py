@@ -52,7 +52,7 @@ class ToolCall:
     """One decoded tool call: a function ``name`` and its keyword ``arguments``.
 
     ``source`` says where it was found (``"openai"`` for a message's ``tool_calls``; parsers in
-    :mod:`rewardlab.rewards.tools_parse` add ``"hermes"``, ``"json"`` and ``"python"``); ``turn`` is the
+    :mod:`rewardlab.rewards.tools.parse` add ``"hermes"``, ``"json"`` and ``"python"``); ``turn`` is the
     assistant turn index (None when parsed from loose text); ``id`` is the OpenAI call id if any.
     """
 

@@ -103,7 +103,7 @@ BUILTINS: dict[str, tuple[str, str, str]] = {
         "gui",
     ),
     "gui_action": (
-        "rewardlab.rewards.gui_action:GuiAction",
+        "rewardlab.rewards.gui:GuiAction",
         "Mobile-R1 action match: action type plus arguments (point in box, swipe direction, text)",
         "gui",
     ),

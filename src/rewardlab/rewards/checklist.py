@@ -393,7 +393,7 @@ class Checklist(Reward):
         traj = trajectory(sample)
         calls: dict[int, list[Any]] = {}
         if any(c.part == "tool_calls" for c in criteria):
-            from rewardlab.rewards.tools_parse import parse_calls
+            from rewardlab.rewards.tools.parse import parse_calls
 
             for call in parse_calls(sample).calls:
                 calls.setdefault(call.turn or 0, []).append(call.to_dict())

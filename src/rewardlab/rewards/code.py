@@ -61,7 +61,7 @@ from rewardlab.core.reward import Reward
 from rewardlab.core.types import RewardResult, Sample
 from rewardlab.sandbox import JudgePlan, JudgeResult, Limits, RunResult, SandboxPool
 from rewardlab.sandbox.isolation import ISOLATION_CHOICES
-from rewardlab.sandbox.judge import parse, plan_asserts, plan_check_function
+from rewardlab.sandbox.plans import parse, plan_asserts, plan_check_function
 
 PYTHON_TAGS = frozenset({"", "python", "py", "python3", "py3", "ipython", "pycon"})
 _FENCE_OPEN = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")

@@ -47,8 +47,8 @@ from __future__ import annotations
 
 from rewardlab.sandbox._wire import Opaque
 from rewardlab.sandbox.isolation import MODES, SandboxWarning
-from rewardlab.sandbox.judge import JudgePlan, TestUnit, plan_asserts, plan_check_function
 from rewardlab.sandbox.limits import Limits
+from rewardlab.sandbox.plans import JudgePlan, TestUnit, plan_asserts, plan_check_function
 from rewardlab.sandbox.pool import SandboxPool
 from rewardlab.sandbox.results import ExitInfo, JudgeResult, RunResult, SandboxError, TestOutcome
 

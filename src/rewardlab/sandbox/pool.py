@@ -32,8 +32,8 @@ from rewardlab.sandbox.isolation import (
     unshare_launch,
     warn,
 )
-from rewardlab.sandbox.judge import JudgePlan
 from rewardlab.sandbox.limits import Limits
+from rewardlab.sandbox.plans import JudgePlan
 from rewardlab.sandbox.process import Sandbox, SandboxCrash
 from rewardlab.sandbox.results import JudgeResult, RunResult, SandboxError
 

@@ -23,8 +23,8 @@ from rewardlab.sandbox._pump import Pump
 from rewardlab.sandbox._roles import COMPILE_ERROR_EXIT
 from rewardlab.sandbox._wire import pack
 from rewardlab.sandbox.isolation import CTL_FD, Launch
-from rewardlab.sandbox.judge import JudgePlan
 from rewardlab.sandbox.limits import Limits, judge_limits
+from rewardlab.sandbox.plans import JudgePlan
 from rewardlab.sandbox.results import ExitInfo, JudgeResult, RunResult, SandboxError, TestOutcome
 
 JUDGE_GRACE = 1.0  # seconds the judge gets past the program's budget to report and exit

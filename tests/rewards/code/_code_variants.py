@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rewardlab.sandbox.judge import parse
+from rewardlab.sandbox.plans import parse
 
 REPO = Path(__file__).resolve().parents[3]
 SHARED = REPO.parent / "shared" / "data" / "code"

@@ -8,7 +8,7 @@ import pytest
 
 import rewardlab as rl
 from rewardlab import Sample
-from rewardlab.rewards.gui_action import GuiAction, direction_of, parse_action
+from rewardlab.rewards.gui.action import GuiAction, direction_of, parse_action
 from rewardlab.runner.worker import score_one
 
 SCREEN = {"width": 1080, "height": 2400}

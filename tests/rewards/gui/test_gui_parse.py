@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rewardlab.rewards.gui_parse import Location, parse_location, parse_target, resolve_coords, to_pixels
+from rewardlab.rewards.gui.parse import Location, parse_location, parse_target, resolve_coords, to_pixels
 
 P, B = "point", "box"
 

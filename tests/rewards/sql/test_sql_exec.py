@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import rewardlab as rl
-from rewardlab.rewards.sql_exec import QueryError, run_query
-from rewardlab.rewards.sql_match import results_match
+from rewardlab.rewards.sql.execute import QueryError, run_query
+from rewardlab.rewards.sql.match import results_match
 
 DB = Path(rl.__file__).parent / "data" / "concert_singer.sqlite"
 

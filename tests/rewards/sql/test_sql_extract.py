@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rewardlab.rewards.sql import extract_sql
-from rewardlab.rewards.sql_match import gold_orders
-from rewardlab.rewards.sql_partial import (
+from rewardlab.rewards.sql.match import gold_orders
+from rewardlab.rewards.sql.partial import (
     jaccard,
     ngram_similarity,
     ngrams,

@@ -2,7 +2,7 @@
 
 Both read the same input. The completion holds calls as Hermes/Qwen ``<tool_call>{"name": ...,
 "arguments": {...}}</tool_call>`` blocks, OpenAI ``tool_calls`` messages, a bare JSON call or Python call
-syntax (see :mod:`~rewardlab.rewards.tools_parse`). The reference is::
+syntax (see :mod:`~rewardlab.rewards.tools.parse`). The reference is::
 
     {"ground_truth": [{"func": {"arg": [allowed, values], "opt": ["", default]}}, ...],   # BFCL gold
      "functions": [<BFCL or OpenAI function schemas>],    # optional: enables the type checks
@@ -19,7 +19,7 @@ when a model writes Java/JS source strings (``"true"``), so name the ``category`
 
 Every result has the components ``format`` (no malformed call, and calls present exactly when calls
 are expected), ``name`` (multiset Jaccard of function names), ``param_name`` and ``param_value``
-(mean per gold call over a maximum-credit pairing; see :mod:`~rewardlab.rewards.tools_match`),
+(mean per gold call over a maximum-credit pairing; see :mod:`~rewardlab.rewards.tools.match`),
 ``partial`` (their weighted mean, ``weights`` option; components left out of it keep their default
 weight) and ``exact`` (BFCL's verdict). ``"bfcl"`` scores
 ``exact``; ``"tool_call"`` scores ``partial``, which is 1.0 exactly when ``exact`` is (and equals it when
@@ -54,8 +54,8 @@ from typing import Any
 from rewardlab.core.reward import Reward
 from rewardlab.core.trajectory import ToolCall
 from rewardlab.core.types import RewardResult, Sample
-from rewardlab.rewards.tools_match import GoldCall, match_calls
-from rewardlab.rewards.tools_parse import FORMATS, ParsedCalls, parse_calls
+from rewardlab.rewards.tools.match import GoldCall, match_calls
+from rewardlab.rewards.tools.parse import FORMATS, ParsedCalls, parse_calls
 
 __all__ = ["BfclReward", "ToolCallReward", "ToolReference", "gold_calls", "read_reference", "render_value"]
 

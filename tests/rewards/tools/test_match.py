@@ -1,4 +1,4 @@
-"""BFCL-style matching (tools_match): parameter checks, pair credit, order-insensitive pairing."""
+"""BFCL-style matching (rewards.tools.match): parameter checks, pair credit, order-insensitive pairing."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import random
 import pytest
 
 from rewardlab.core.trajectory import ToolCall
-from rewardlab.rewards.tools_assign import max_assignment, perfect_matching
-from rewardlab.rewards.tools_match import (
+from rewardlab.rewards.tools.assign import max_assignment, perfect_matching
+from rewardlab.rewards.tools.match import (
     GoldCall,
     check_pair,
     check_param,

@@ -8,10 +8,10 @@ or flat ``<db_dir>/<db_id>.sqlite``). The steps, each public and tested on its o
    last ```` ```sql ```` fence, else the last fence of any language, else the raw text; trailing ``;``
    removed. No query -> 0.0 with ``info["reason"] = "no_sql"``.
 2. Both queries run read-only with a statement timeout and a row cap
-   (:func:`~rewardlab.rewards.sql_exec.run_query`). A gold query that fails, times out or returns too
+   (:func:`~rewardlab.rewards.sql.execute.run_query`). A gold query that fails, times out or returns too
    many rows is an error (raised, recorded by the runner): the reward cannot know the answer. A
    predicted query that fails scores 0.0 with the error in ``info["pred_error"]``.
-3. :func:`~rewardlab.rewards.sql_match.results_match` decides the execution match (row order only when
+3. :func:`~rewardlab.rewards.sql.match.results_match` decides the execution match (row order only when
    the gold has a top-level ``ORDER BY``; duplicates as multisets; float tolerance).
 
 The score is the execution match (1.0 or 0.0). ``components`` always holds the execution match and
@@ -54,9 +54,9 @@ from typing import Any
 
 from rewardlab.core.reward import Reward
 from rewardlab.core.types import RewardResult, Sample
-from rewardlab.rewards.sql_exec import QueryError, Rows, run_query
-from rewardlab.rewards.sql_match import gold_orders, results_match
-from rewardlab.rewards.sql_partial import jaccard, ngram_similarity, parse_sql, schema_items
+from rewardlab.rewards.sql.execute import QueryError, Rows, run_query
+from rewardlab.rewards.sql.match import gold_orders, results_match
+from rewardlab.rewards.sql.partial import jaccard, ngram_similarity, parse_sql, schema_items
 
 COMPONENTS = ("execution", "syntax", "executable", "schema", "ngram")
 _ANSWER = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)

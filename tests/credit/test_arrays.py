@@ -9,10 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 import rewardlab.credit as rc
 from rewardlab.errors import ArrayError, RewardLabError
+
+torch = pytest.importorskip("torch", reason="torch in, torch out needs torch (not a core dependency)")
 
 CREDIT_DIR = Path(rc.__file__).parent
 ALLOWED_TOP_LEVEL = {"__future__", "numpy", "collections", "dataclasses", "typing", "itertools", "rewardlab"}

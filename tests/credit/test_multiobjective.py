@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _credit_loops import pareto_loop
-from _credit_strategies import FAST, grid_reward
+from _loops import pareto_loop
+from _strategies import FAST, grid_reward
 from hypothesis import given
 from hypothesis import strategies as st
 

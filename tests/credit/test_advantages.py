@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 import pytest
-from _credit_loops import grpo_loop, returns_loop, rloo_loop, whiten_loop
-from _credit_strategies import FAST, grouped, padded
+from _loops import grpo_loop, returns_loop, rloo_loop, whiten_loop
+from _strategies import FAST, grouped, padded
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
-from _credit_strategies import FAST
+from _strategies import FAST
 from hypothesis import given
 from hypothesis import strategies as st
 
 import rewardlab.credit as rc
 
+torch = pytest.importorskip("torch", reason="the TRL and verl transcriptions are written in torch")
 torch.set_default_dtype(torch.float64)
 
 

@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 import pytest
-from _credit_loops import grpo_loop, normalize_then_sum_loop, rank_loop, whiten_loop
-from _credit_strategies import FAST, grouped, padded, reward, unit
+from _loops import grpo_loop, normalize_then_sum_loop, rank_loop, whiten_loop
+from _strategies import FAST, grouped, padded, reward, unit
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -2,7 +2,7 @@
 
 Every gold answer, rendered as calls in several ways, must score 1.0 in every category; systematic
 perturbations must score < 1.0 on "bfcl", and "tool_call" partial credit must order them sensibly.
-Run this file directly (``python tests/rewards/agents/test_bfcl_data.py``) to print the counts.
+Run this file directly (``python tests/rewards/tools/test_bfcl_data.py``) to print the counts.
 """
 
 from __future__ import annotations
@@ -193,7 +193,7 @@ def validate() -> dict[str, Any]:
     """Scores of every rendering and perturbation, per category.
 
     ``"tool_call"`` is run on everything and its ``exact`` component is the ``"bfcl"`` verdict (the two
-    rewards share one evaluation; test_tools_reward checks that their components are identical);
+    rewards share one evaluation; test_reward.py checks that their components are identical);
     ``"bfcl"`` itself is run on the plain gold rendering.
     """
     bfcl, partial = BfclReward(), ToolCallReward()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _credit_loops import clip_loop, delta_loop, min_form_loop
-from _credit_strategies import FAST, unit
+from _loops import clip_loop, delta_loop, min_form_loop
+from _strategies import FAST, unit
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -45,8 +45,8 @@ from typing import Any
 
 from rewardlab.core.reward import Reward
 from rewardlab.core.types import RewardResult, Sample
-from rewardlab.rewards.gui import point_in_box
-from rewardlab.rewards.gui_parse import COORDS, Location, parse_location, to_pixels
+from rewardlab.rewards.gui.grounding import point_in_box
+from rewardlab.rewards.gui.parse import COORDS, Location, parse_location, to_pixels
 
 ALIASES: dict[str, tuple[str, str | None]] = {
     **{n: ("click", None) for n in ("click", "tap", "left_click", "left_single", "touch")},

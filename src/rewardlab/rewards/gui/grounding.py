@@ -1,6 +1,6 @@
 """GUI grounding rewards: ``"gui_point"`` (point in box), ``"gui_iou"`` and ``"gui_gaussian"`` (GUI-G2).
 
-A completion names a click point or a box (any form :func:`~rewardlab.rewards.gui_parse.parse_location`
+A completion names a click point or a box (any form :func:`~rewardlab.rewards.gui.parse.parse_location`
 reads, in pixels, 0-1 or 0-1000 units: option ``coords``); ``sample.reference`` is
 ``{"bbox": [x1, y1, x2, y2], "width": W, "height": H}`` in pixels. A completion with no location scores
 0.0 (``info["reason"] = "no_location"``): the policy failed. A malformed reference (missing keys, an empty
@@ -43,7 +43,7 @@ from typing import Any
 
 from rewardlab.core.reward import Reward
 from rewardlab.core.types import RewardResult, Sample
-from rewardlab.rewards.gui_parse import COORDS, PixelLocation, Target, parse_location, parse_target, to_pixels
+from rewardlab.rewards.gui.parse import COORDS, PixelLocation, Target, parse_location, parse_target, to_pixels
 
 Box = tuple[float, float, float, float]
 

@@ -39,7 +39,7 @@ def gold_orders(sql: str, tree: Any | None = None) -> bool:
     """
     from sqlglot import exp
 
-    from rewardlab.rewards.sql_partial import parse_sql
+    from rewardlab.rewards.sql.partial import parse_sql
 
     tree = parse_sql(sql) if tree is None else tree
     if tree is None:

@@ -1,11 +1,11 @@
-"""Parsing tool calls from completions (tools_parse) and Java/JS source literals (tools_lang)."""
+"""Parsing tool calls from completions (rewards.tools.parse) and Java/JS source literals (rewards.tools.lang)."""
 
 from __future__ import annotations
 
 import pytest
 
-from rewardlab.rewards.tools_lang import convert_source_value
-from rewardlab.rewards.tools_parse import parse_calls, parse_text
+from rewardlab.rewards.tools.lang import convert_source_value
+from rewardlab.rewards.tools.parse import parse_calls, parse_text
 
 # (completion, expected calls as (name, arguments), expected malformed reasons (prefixes))
 CASES = [

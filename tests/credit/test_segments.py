@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _credit_loops import turning_points_loop
-from _credit_strategies import FAST, reward
+from _loops import turning_points_loop
+from _strategies import FAST, reward
 from hypothesis import given
 from hypothesis import strategies as st
 

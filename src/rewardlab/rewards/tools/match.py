@@ -16,7 +16,7 @@ Where rewardlab differs from BFCL, and why:
   call that a later one needed.
 - Java/JavaScript values may be JSON-native (``true``, ``[1, 2]``) as well as source-literal strings:
   tool-call arguments arrive as JSON, and requiring ``"true"`` inside JSON would punish a well-formed
-  call. Strings are read by :mod:`rewardlab.rewards.tools_lang`.
+  call. Strings are read by :mod:`rewardlab.rewards.tools.lang`.
 - int -> float also applies to the items of ``float`` arrays (JSON serialisers write ``1.0`` as ``1``).
 - A gold dict value that is not an allowed-values list (``{"format": "epoch_millis"}`` in BFCL's
   ``simple_java_64``) is read as one allowed value; BFCL iterates its characters, so no answer passes.
@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rewardlab.core.trajectory import ToolCall
-from rewardlab.rewards.tools_assign import max_assignment, perfect_matching
-from rewardlab.rewards.tools_lang import convert_source_value
+from rewardlab.rewards.tools.assign import max_assignment, perfect_matching
+from rewardlab.rewards.tools.lang import convert_source_value
 
 __all__ = ["GoldCall", "MatchResult", "PairCheck", "check_pair", "check_param", "match_calls", "name_jaccard"]
 

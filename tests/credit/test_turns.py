@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 import pytest
-from _credit_loops import turn_advantages_loop
-from _credit_strategies import FAST, prefix_padded, unit
+from _loops import turn_advantages_loop
+from _strategies import FAST, prefix_padded, unit
 from hypothesis import given
 from hypothesis import strategies as st
 

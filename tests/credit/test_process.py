@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _credit_loops import implicit_loop, process_outcome_loop, rloo_loop
-from _credit_strategies import FAST, prefix_padded, reward
+from _loops import implicit_loop, process_outcome_loop, rloo_loop
+from _strategies import FAST, prefix_padded, reward
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _credit_loops import gae_loop, returns_loop
-from _credit_strategies import FAST, padded, reward
+from _loops import gae_loop, returns_loop
+from _strategies import FAST, padded, reward
 from hypothesis import given
 from hypothesis import strategies as st
 
