@@ -37,3 +37,37 @@ class Behave(Reward):
         if do == "pid":
             return RewardResult(score=0.0, info={"pid": os.getpid()})
         raise AssertionError(do)
+
+
+class BatchBehave(Behave):
+    """A batched reward: ``score_batch`` scores a whole chunk in one call and records the call's size in
+    ``info["batch"]`` (1 when the runner scored the sample on its own). A sample whose ``metadata["batch"]``
+    says ``raise``, ``short`` (answer one result too few), ``nan``, ``sleep`` or ``exit`` breaks the
+    batch call that holds it, but behaves as ``do`` says when scored alone."""
+
+    name = "batch_behave"
+    batched = True
+
+    def __call__(self, sample: Sample) -> RewardResult:
+        out = super().__call__(sample)
+        out.info["batch"] = 1
+        out.info["pid"] = os.getpid()
+        return out
+
+    def score_batch(self, samples: list[Sample]) -> list[RewardResult]:  # type: ignore[override]
+        modes = {s.metadata.get("batch") for s in samples}
+        if "raise" in modes:
+            raise RuntimeError("the batch call failed")
+        if "sleep" in modes:
+            time.sleep(60)
+        if "exit" in modes:
+            os._exit(4)
+        out = [
+            RewardResult(
+                score=float(s.metadata.get("value", 1.0)), info={"batch": len(samples), "pid": os.getpid()}
+            )
+            for s in samples
+        ]
+        if "nan" in modes:
+            out[0].score = float("nan")
+        return out[:-1] if "short" in modes else out

@@ -121,3 +121,37 @@ def test_reward_results_pass_through_unchanged() -> None:
     assert r(S).info == {"k": 1}
     with pytest.raises(ValueError, match="non-finite"):
         rl.FunctionReward(lambda s: math.nan, name="nan")(S)
+
+
+def test_composites_take_reward_objects_only_and_combine_resolves_names() -> None:
+    with pytest.raises(ConfigError, match=r"component 'fmt' is not a reward \(got str\)"):
+        rl.Combine([("fmt", "boxed_format")])
+    with pytest.raises(ConfigError, match="component 'main' is not a reward"):
+        rl.Penalized({"type": "math"}, {"p": const(1.0)})  # type: ignore[arg-type]
+    built = rl.combine(fmt="boxed_format", ok=const(1.0))
+    assert isinstance(built, rl.Combine) and built(Sample(completion="\\boxed{1}")).score == 2.0
+    pen = rl.penalize("boxed_format", half=const(0.5))
+    assert pen(Sample(completion="\\boxed{1}")).score == 0.5
+
+
+def test_combine_reports_component_spec_problems_with_its_own() -> None:
+    with pytest.raises(ConfigError) as info:
+        rl.combine(a="no_such_reward", b={"type": "math", "bogus": 1}, weights={"zzz": 1.0})
+    text = "\n".join(info.value.problems)
+    assert "component 'a': reward: unknown reward 'no_such_reward'" in text
+    assert "component 'b': reward: reward 'math' has no option 'bogus'" in text
+    assert "weights name unknown component(s) ['zzz']" in text
+
+
+def test_children_and_component_keys_follow_composites() -> None:
+    from rewardlab.adapters._common import component_keys
+    from rewardlab.core.reward import walk
+
+    inner = rl.combine(x=const(1.0), y=const(0.0))
+    reward = rl.penalize(rl.combine(c=inner, d=const(2.0)), p=const(1.0))
+    assert component_keys(reward) == ["main", "main.c", "main.c.x", "main.c.y", "main.d", "p"]
+    paths = [path for path, _ in walk(reward)]
+    assert paths == ["", "main", "main.c", "main.c.x", "main.c.y", "main.d", "p"]
+    cosine = rl.reward("cosine_length", correct="math", max_length=10)
+    assert [n for n, _ in cosine.children()] == ["correct"]
+    assert component_keys(cosine) == []  # a leaf that wraps a reward is not a composite

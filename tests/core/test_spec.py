@@ -108,3 +108,45 @@ def test_penalized_node() -> None:
     )
     assert reward(Sample(completion="\\boxed{3}", reference="3")).score == 1.0
     assert reward(Sample(completion="the answer is 3", reference="3")).score == 0.0
+
+
+# -- as_reward: the one resolver -------------------------------------------------------------------
+
+
+def test_as_reward_accepts_every_form_a_user_may_pass(tmp_path: Path) -> None:
+    from rewardlab.core.spec import Spec
+
+    path = tmp_path / "r.toml"
+    path.write_text('[reward]\ntype = "math"\n[runner]\ntimeout = 3\n')
+    math_reward = rl.math_answer()
+
+    def plain(sample: rl.Sample) -> float:
+        return 0.5
+
+    forms = {
+        "name": "math",
+        "import path": "rewardlab.rewards.math:MathReward",
+        "dict": {"type": "math", "rel_tol": 0.01},
+        "toml str": str(path),
+        "toml path": path,
+        "spec": Spec(reward="math"),
+    }
+    for what, form in forms.items():
+        built = rl.as_reward(form)
+        assert built(rl.Sample(completion="\\boxed{3}", reference="3")).score == 1.0, what
+    assert rl.as_reward(math_reward) is math_reward
+    wrapped = rl.as_reward(plain)
+    assert isinstance(wrapped, rl.FunctionReward) and wrapped.name == "plain"
+    assert wrapped(rl.Sample(completion="x")).score == 0.5
+    assert rl.build_reward is rl.as_reward
+
+
+@pytest.mark.parametrize("bad", [None, 3, ["math"]])
+def test_as_reward_refuses_what_is_not_a_reward(bad: object) -> None:
+    with pytest.raises(ConfigError, match="a reward is a registered name, a TOML path"):
+        rl.as_reward(bad)  # type: ignore[arg-type]
+
+
+def test_a_spec_table_may_hold_reward_objects() -> None:
+    reward = rl.as_reward({"type": "sum", "components": {"m": rl.math_answer(), "f": "boxed_format"}})
+    assert reward(rl.Sample(completion="\\boxed{3}", reference="3")).components == {"m": 1.0, "f": 1.0}

@@ -256,3 +256,48 @@ def test_openai_graders_endpoints() -> None:
             assert set(body) == {"reward", "metadata", "sub_rewards", "model_grader_token_usage_per_model"}
 
     run(main())
+
+
+def test_score_output_is_what_the_declared_response_model_says() -> None:
+    """``/v1/score`` serialises by hand for speed; its body must still validate as ``ScoreResponse``."""
+    from rewardlab.serve.models import OpenRLHFResponse, ScoreResponse
+
+    async def main() -> None:
+        async with Server(workers=1, timeout=5) as c:
+            samples = [
+                {"completion": "so \\boxed{4}", "reference": "4"},
+                {"completion": "x", "reference": None},
+                {"completion": [{"role": "assistant", "content": "\\boxed{2}"}], "reference": "3"},
+            ]
+            for with_info in (True, False):
+                r = await c.post("/v1/score", json={"samples": samples, "with_info": with_info})
+                model = ScoreResponse.model_validate(r.json(), strict=True)
+                assert len(model.results) == 3 and model.errors == 1
+                assert [x.reward for x in model.results] == [1.1, None, 0.1]  # wrong, but boxed
+                assert model.results[1].error is not None and model.results[1].error.type == "ComponentError"
+                assert (model.results[0].info is not None) == with_info
+                assert ("info" in r.json()["results"][0]) == with_info
+            r = await c.post("/get_reward", json={"query": ["\\boxed{1}", "x"], "labels": ["1", None]})
+            OpenRLHFResponse.model_validate(r.json(), strict=True)
+
+    run(main())
+
+
+def test_one_error_body_for_every_refusal() -> None:
+    async def main() -> None:
+        async with Server(workers=1) as c:
+            unknown = await c.post("/v1/score", json={"samples": [{"completion": "x"}], "reward": "nope"})
+            mismatch = await c.post("/get_reward", json={"query": ["a", "b"], "labels": ["1"]})
+            grader = await c.post("/v1/graders/validate", json={"grader": {"type": "nope"}})
+            for resp, status, kind, field in (
+                (unknown, 422, "UnknownReward", "reward"),
+                (mismatch, 422, "ValidationError", "labels"),
+                (grader, 422, "InvalidGrader", None),
+            ):
+                body = resp.json()
+                assert resp.status_code == status and set(body) == {"error"}, body
+                assert body["error"]["type"] == kind and isinstance(body["error"]["message"], str)
+                if field:
+                    assert body["error"]["field"] == field
+
+    run(main())

@@ -7,9 +7,8 @@ import pickle
 import pytest
 
 import rewardlab as rl
-from rewardlab import Sample
+from rewardlab import Sample, score_one
 from rewardlab.rewards.gui.action import GuiAction, direction_of, parse_action
-from rewardlab.runner.worker import score_one
 
 SCREEN = {"width": 1080, "height": 2400}
 SEND = {"action": "click", "bbox": [900, 2200, 1060, 2300], **SCREEN}  # centre (980, 2250)

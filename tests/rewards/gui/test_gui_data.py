@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from rewardlab import Sample
+from rewardlab import Sample, score_one
 from rewardlab.rewards.gui import GuiGaussian, GuiPoint
-from rewardlab.runner.worker import score_one
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "gui_grounding"
 FILES = sorted(DATA.glob("*/rl/*.jsonl"))

@@ -9,7 +9,7 @@ from itertools import pairwise
 import pytest
 
 import rewardlab as rl
-from rewardlab import Sample
+from rewardlab import Sample, score_one
 from rewardlab.rewards.gui import (
     GuiGaussian,
     GuiIoU,
@@ -20,7 +20,6 @@ from rewardlab.rewards.gui import (
     gaussian_point,
     point_in_box,
 )
-from rewardlab.runner.worker import score_one
 
 BOX = (100.0, 200.0, 140.0, 220.0)  # 40 x 20, centre (120, 210)
 REF = {"bbox": list(BOX), "width": 1000, "height": 500}

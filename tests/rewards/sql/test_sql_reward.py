@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 import rewardlab as rl
-from rewardlab import Sample
+from rewardlab import Sample, score_one
 from rewardlab.rewards.sql import SqlReward
-from rewardlab.runner.worker import score_one
 
 DATA = Path(rl.__file__).parent / "data"
 DB = DATA / "concert_singer.sqlite"

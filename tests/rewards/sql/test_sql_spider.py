@@ -6,7 +6,7 @@
   predictions): 470 / 470;
 - runaway predictions on the largest database (``world_1``) stop at the statement timeout.
 
-In-process (the reward called through the runner's own ``score_one``), a few seconds in all.
+In-process (the reward called through ``rl.score_one``, the runner's own error semantics), a few seconds in all.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from pathlib import Path
 import pytest
 
 import rewardlab as rl
-from rewardlab import Sample
+from rewardlab import Sample, score_one
 from rewardlab.rewards.sql import SqlReward
-from rewardlab.runner.worker import score_one
 
 SPIDER = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "text_to_sql" / "spider"
 DATABASES = SPIDER / "database"
