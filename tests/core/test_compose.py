@@ -13,6 +13,11 @@ def _unused(sample: Sample) -> float:  # the decorator form must build a reward
     return 1.0
 
 
+def test_reward_fn_decorator_builds_a_named_reward() -> None:
+    assert isinstance(_unused, rl.FunctionReward) and _unused.name == "const"
+    assert _unused(Sample(completion="x")) == RewardResult(score=1.0)
+
+
 def const(value: float, name: str = "const") -> rl.Reward:
     return rl.FunctionReward(lambda s: value, name=name)
 

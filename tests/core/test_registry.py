@@ -13,7 +13,8 @@ from rewardlab.core.registry import Registry
 def test_builtins_are_listed_with_docs() -> None:
     names = dict(rl.list_rewards())
     for name in ("math", "think_answer_format", "boxed_format", "rouge", "overlong_penalty", "json_schema"):
-        assert names.get(name)
+        doc = names.get(name)
+        assert isinstance(doc, str) and len(doc) > 20, (name, doc)
 
 
 def test_register_a_custom_reward_and_build_it_by_name() -> None:

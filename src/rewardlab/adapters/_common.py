@@ -19,7 +19,7 @@ import threading
 import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from rewardlab.core.reward import RewardLike, children
 from rewardlab.core.spec import DEFAULT_SPEC
@@ -46,18 +46,37 @@ def check_name(name: Any, default: str) -> str:
     return name
 
 
-def check_error_score(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(f"`error_score` must be a finite number, got {value!r}")
-    return float(value)
-
-
-def check_optional_error_score(value: Any) -> float | None:
-    if value is None:
+@overload
+def check_error_score(value: Any) -> float: ...
+@overload
+def check_error_score(value: Any, *, optional: bool) -> float | None: ...
+def check_error_score(value: Any, *, optional: bool = False) -> float | None:
+    """``error_score`` as a float; None is allowed (and means "raise on failure") when ``optional``."""
+    if value is None and optional:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(f"`error_score` must be a finite number or None (raise on failure), got {value!r}")
+        allowed = "a finite number or None (raise on failure)" if optional else "a finite number"
+        raise ConfigError(f"`error_score` must be {allowed}, got {value!r}")
     return float(value)
+
+
+def open_handle(
+    reward: Any,
+    *,
+    workers: int | None,
+    timeout: float | None,
+    on_error: str | float | None,
+    refuse_raise: str | None = None,
+) -> tuple[RewardHandle, list[str]]:
+    """What every adapter does first: the reward and its settings (the spec's ``[runner]`` table, then
+    explicit options), a :class:`RewardHandle` on them, and the component keys known in advance.
+
+    ``refuse_raise`` is the trainer's reason why ``on_error="raise"`` cannot work there (it is refused).
+    """
+    if on_error == "raise" and refuse_raise:
+        raise ConfigError(f"on_error='raise' {refuse_raise}")
+    obj, settings = resolve(reward, workers=workers, timeout=timeout, on_error=on_error)
+    return RewardHandle(obj, settings), component_keys(obj)
 
 
 def component_keys(reward: RewardLike, prefix: str = "") -> list[str]:

@@ -46,14 +46,12 @@ from typing import Any
 
 from rewardlab.adapters._common import (
     LazyDefault,
-    RewardHandle,
     check_error_score,
     check_name,
-    component_keys,
     error_score_from_env,
     flat_components,
+    open_handle,
     require_torch,
-    resolve,
     spec_from_env,
 )
 from rewardlab.core.types import RewardResult, Sample
@@ -76,19 +74,19 @@ class OpenRLHFReward:
         eos_tokens: Sequence[str] = (),
         name: str | None = None,
     ) -> None:
-        if on_error == "raise":
-            raise ConfigError(
-                "on_error='raise' would make OpenRLHF drop the rollout's reward (it logs the exception at "
-                "INFO level and goes on); use 'record' (failures score `error_score`) or a penalty number"
-            )
         if isinstance(eos_tokens, str) or not all(isinstance(t, str) and t for t in eos_tokens):
             raise ConfigError(f"`eos_tokens` must be a list of non-empty strings, got {eos_tokens!r}")
         self.name = check_name(name, "rewardlab")
         self.error_score = check_error_score(error_score)
         self.eos_tokens = tuple(eos_tokens)
-        obj, settings = resolve(reward, workers=workers, timeout=timeout, on_error=on_error)
-        self.keys = component_keys(obj)
-        self.handle = RewardHandle(obj, settings)
+        self.handle, self.keys = open_handle(
+            reward,
+            workers=workers,
+            timeout=timeout,
+            on_error=on_error,
+            refuse_raise="would make OpenRLHF drop the rollout's reward (it logs the exception at INFO level "
+            "and goes on); use 'record' (failures score `error_score`) or a penalty number",
+        )
         self.__name__ = "reward_func"
 
     def __call__(

@@ -37,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from rewardlab.adapters._common import RewardHandle, check_name, component_keys, finite_means, resolve
+from rewardlab.adapters._common import check_name, finite_means, open_handle
 from rewardlab.core.types import RewardResult, Sample
 from rewardlab.errors import ConfigError
 
@@ -68,9 +68,9 @@ class _Core:
             raise ConfigError(f"`reference_column` cannot be {reference_column!r}: TRL reserves that name")
         self.name = check_name(name, "rewardlab")
         self.reference_column = reference_column
-        obj, settings = resolve(reward, workers=workers, timeout=timeout, on_error=on_error)
-        self.handle = RewardHandle(obj, settings)
-        self.static_keys = component_keys(obj)
+        self.handle, self.static_keys = open_handle(
+            reward, workers=workers, timeout=timeout, on_error=on_error
+        )
 
     def samples(
         self, prompts: Sequence[Any], completions: Sequence[Any], columns: dict[str, Any]
@@ -133,7 +133,15 @@ def _text_or_messages(value: Any) -> str | list[dict[str, Any]]:
 
 
 class _TRLRewardBase:
-    """What the sync and async TRL reward functions share: the runner handle, stats, close, repr."""
+    """A TRL reward function for ``reward`` (anything :func:`~rewardlab.as_reward` accepts).
+
+    ``workers``, ``timeout`` and ``on_error`` override the spec's ``[runner]`` table (defaults: one worker
+    per CPU, no deadline, ``"record"``). ``reference_column`` names the dataset column that holds the
+    reference (None: the reward needs none). ``name`` (default ``"rewardlab"``) is the function's
+    ``__name__``, which TRL logs as ``rewards/<name>/mean``, and the prefix of the component metrics.
+    With several training processes (``accelerate launch``), each has its own worker pool: size
+    ``workers`` per process.
+    """
 
     def __init__(
         self,
@@ -203,47 +211,8 @@ class AsyncTRLReward(_TRLRewardBase):
         return self._core.finish(results, log_metric, log_extra)
 
 
-def reward_func(
-    reward: Any,
-    *,
-    reference_column: str | None = "answer",
-    workers: int | None = None,
-    timeout: float | None = None,
-    on_error: str | float | None = None,
-    name: str | None = None,
-) -> TRLReward:
-    """A TRL reward function for ``reward`` (a registered name, spec dict, TOML path or reward object).
-
-    ``workers``, ``timeout`` and ``on_error`` override the spec's ``[runner]`` table (defaults: one worker
-    per CPU, no deadline, ``"record"``). ``name`` (default ``"rewardlab"``) is the function's ``__name__``,
-    which TRL logs as ``rewards/<name>/mean``, and the prefix of the component metrics. With several
-    training processes (``accelerate launch``), each has its own worker pool: size ``workers`` per process.
-    """
-    return TRLReward(
-        reward,
-        reference_column=reference_column,
-        workers=workers,
-        timeout=timeout,
-        on_error=on_error,
-        name=name,
-    )
-
-
-def async_reward_func(
-    reward: Any,
-    *,
-    reference_column: str | None = "answer",
-    workers: int | None = None,
-    timeout: float | None = None,
-    on_error: str | float | None = None,
-    name: str | None = None,
-) -> AsyncTRLReward:
-    """:func:`reward_func` as an async reward function (same options, same results)."""
-    return AsyncTRLReward(
-        reward,
-        reference_column=reference_column,
-        workers=workers,
-        timeout=timeout,
-        on_error=on_error,
-        name=name,
-    )
+reward_func = TRLReward
+"""``reward_func(reward, reference_column="answer", workers=None, timeout=None, on_error=None, name=None)``:
+a :class:`TRLReward` (the factory is the class; see it for the options)."""
+async_reward_func = AsyncTRLReward
+""":func:`reward_func` as an async reward function (same options, same results): an :class:`AsyncTRLReward`."""

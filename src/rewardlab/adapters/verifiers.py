@@ -42,11 +42,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from rewardlab.adapters._common import (
-    RewardHandle,
+    check_error_score,
     check_name,
-    check_optional_error_score,
-    component_keys,
-    resolve,
+    open_handle,
 )
 from rewardlab.core.types import RewardResult, Sample
 from rewardlab.errors import ConfigError, DependencyError, RewardError
@@ -91,10 +89,9 @@ class TaskReward:
         name: str | None = None,
     ) -> None:
         self.reference_field = _check_field(reference_field)
-        self.error_score = check_optional_error_score(error_score)
+        self.error_score = check_error_score(error_score, optional=True)
         self.__name__ = check_name(name, "rewardlab")
-        obj, settings = resolve(reward, workers=workers, timeout=timeout, on_error=on_error)
-        self.handle = RewardHandle(obj, settings)
+        self.handle, _ = open_handle(reward, workers=workers, timeout=timeout, on_error=on_error)
 
     async def __call__(self, task: Any, trace: Any) -> float:
         (result,) = await self.handle.ascore([self.sample(task, trace)])
@@ -152,11 +149,9 @@ class RubricReward:
         error_score: float | None = 0.0,
         name: str | None = None,
     ) -> None:
-        self.error_score = check_optional_error_score(error_score)
+        self.error_score = check_error_score(error_score, optional=True)
         self.__name__ = check_name(name, "rewardlab")
-        obj, settings = resolve(reward, workers=workers, timeout=timeout, on_error=on_error)
-        self.keys = component_keys(obj)
-        self.handle = RewardHandle(obj, settings)
+        self.handle, self.keys = open_handle(reward, workers=workers, timeout=timeout, on_error=on_error)
         self._inflight: dict[int, asyncio.Future[RewardResult]] = {}
 
     async def __call__(
@@ -232,41 +227,11 @@ class RubricReward:
         self.handle.close()
 
 
-def task_reward(
-    reward: Any,
-    *,
-    reference_field: str | None = "answer",
-    workers: int | None = None,
-    timeout: float | None = None,
-    on_error: str | float | None = None,
-    error_score: float | None = None,
-    name: str | None = None,
-) -> TaskReward:
-    """A verifiers 0.4 task reward (see the module doc). ``reference_field`` names the task-data field."""
-    return TaskReward(
-        reward,
-        reference_field=reference_field,
-        workers=workers,
-        timeout=timeout,
-        on_error=on_error,
-        error_score=error_score,
-        name=name,
-    )
-
-
-def reward_func(
-    reward: Any,
-    *,
-    workers: int | None = None,
-    timeout: float | None = None,
-    on_error: str | float | None = None,
-    error_score: float | None = 0.0,
-    name: str | None = None,
-) -> RubricReward:
-    """A verifiers 0.1-0.3 reward function ``(completion, answer, **kwargs)`` (see the module doc)."""
-    return RubricReward(
-        reward, workers=workers, timeout=timeout, on_error=on_error, error_score=error_score, name=name
-    )
+task_reward = TaskReward
+"""``task_reward(reward, reference_field="answer", ...)``: a verifiers 0.4 :class:`TaskReward`."""
+reward_func = RubricReward
+"""``reward_func(reward, ...)``: a verifiers 0.1-0.3 reward function ``(completion, answer, **kwargs)``,
+a :class:`RubricReward` (see the module doc)."""
 
 
 def rubric(

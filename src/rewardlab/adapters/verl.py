@@ -54,17 +54,14 @@ from typing import Any
 
 from rewardlab.adapters._common import (
     LazyDefault,
-    RewardHandle,
     check_error_score,
     check_reserved,
-    component_keys,
     error_score_from_env,
     flat_components,
-    resolve,
+    open_handle,
     spec_from_env,
 )
 from rewardlab.core.types import RewardResult, Sample
-from rewardlab.errors import ConfigError
 
 RESERVED_KEYS = ("score", "error", "error_type")
 
@@ -94,16 +91,16 @@ class VerlReward:
         on_error: str | float | None = None,
         error_score: float = 0.0,
     ) -> None:
-        if on_error == "raise":
-            raise ConfigError(
-                "on_error='raise' would stop verl's reward loop on the first failed sample; use 'record' "
-                "(failures score `error_score`) or a penalty number"
-            )
         self.error_score = check_error_score(error_score)
-        obj, settings = resolve(reward, workers=workers, timeout=timeout, on_error=on_error)
-        self.keys = component_keys(obj)
+        self.handle, self.keys = open_handle(
+            reward,
+            workers=workers,
+            timeout=timeout,
+            on_error=on_error,
+            refuse_raise="would stop verl's reward loop on the first failed sample; use 'record' "
+            "(failures score `error_score`) or a penalty number",
+        )
         check_reserved(self.keys, RESERVED_KEYS, "verl")
-        self.handle = RewardHandle(obj, settings)
 
     def __call__(
         self,

@@ -29,7 +29,7 @@ earned in assistant turn ``i`` (a passed criterion counts at the turn of its evi
 locatable turn at the last turn; a failed gate puts ``gate_fail_score`` at its evidence turn), so they
 sum to the score.
 
-Judges arrive with the judges issue: a ``judge`` criterion needs the ``judge`` option, an object with
+rewardlab has no built-in LLM judge yet: a ``judge`` criterion needs the ``judge`` option, an object with
 ``check(question, text, sample) -> bool | float | (verdict, note)``; without one the reward refuses to
 build (or, for a judge criterion in a reference, that sample fails) with a clear error.
 
@@ -70,7 +70,7 @@ FIELDS = ("content", "tool_calls", "tool_results")
 _FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE, "a": re.ASCII}
 _ID = re.compile(r"[A-Za-z0-9_][\w-]*")
 _PATH_TOKEN = re.compile(r"\.?([A-Za-z_][\w-]*)|\[\s*(-?\d+)\s*\]|\[\s*(['\"])(.*?)\3\s*\]")
-NO_JUDGE = "judge backend not available yet (judges issue)"
+NO_JUDGE = "no judge backend is configured (rewardlab has no built-in LLM judge yet)"
 
 
 def parse_path(path: str) -> tuple[str | int, ...]:

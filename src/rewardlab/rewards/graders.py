@@ -11,8 +11,8 @@ same JSON grader definitions locally (and ``rewardlab serve`` exposes them as ``
 - ``text_similarity`` computes ``fuzzy_match`` (rapidfuzz), ``bleu`` (sacrebleu), ``gleu`` (nltk) and
   ``rouge_1..5`` / ``rouge_l`` (rouge-score) here; ``meteor`` (needs WordNet data) and ``cosine`` (needs an
   embedding model) are reported as ``other_error`` rather than approximated;
-- ``score_model`` / ``label_model`` need an LLM judge backend (the judges issue) and are refused at
-  validation with that reason.
+- ``score_model`` / ``label_model`` need an LLM judge backend, which rewardlab does not have yet; they are
+  refused at validation with that reason.
 
 Errors use OpenAI's categories (``metadata.errors``: ``formula_parse_error``, ``invalid_variable_error``,
 ``python_grader_runtime_error``...), and as a rewardlab reward an errored grade is a recorded error,

@@ -212,7 +212,7 @@ def test_every_bad_criterion_is_reported_at_once() -> None:
 
 
 class KeywordJudge:
-    """A stand-in judge (the judges issue brings real ones): passes when the text has the keyword."""
+    """A stand-in judge (no built-in LLM judge exists yet): passes when the text has the keyword."""
 
     def check(self, question: str, text: str, sample: Sample) -> tuple[bool, str]:
         return ("Oslo" in text, f"asked {question!r}")
@@ -220,9 +220,13 @@ class KeywordJudge:
 
 def test_judge_criteria_need_a_judge() -> None:
     criteria = [{"id": "helpful", "kind": "judge", "question": "Does it name the city?"}]
-    with pytest.raises(rl.ConfigError, match=r"judge backend not available yet \(judges issue\)"):
+    with pytest.raises(
+        rl.ConfigError, match=r"no judge backend is configured \(rewardlab has no built-in LLM judge yet\)"
+    ):
         rl.reward("checklist", criteria=criteria)
-    with pytest.raises(ValueError, match=r"judge backend not available yet \(judges issue\)"):
+    with pytest.raises(
+        ValueError, match=r"no judge backend is configured \(rewardlab has no built-in LLM judge yet\)"
+    ):
         score(Checklist(), "Oslo", criteria)  # from a reference: that sample fails
     reward = Checklist(criteria=criteria, judge=KeywordJudge())
     result = score(reward, "Flying to Oslo.")
