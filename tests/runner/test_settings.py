@@ -89,3 +89,18 @@ def test_preload_reaches_rewards_nested_in_wrappers_and_criteria() -> None:
     mods = preload_modules(nested)
     assert {"sympy", "latex2sympy2_extended", "rewardlab.rewards.math"} <= mods
     assert {"rewardlab.rewards.length", "rewardlab.rewards.checklist", "rewardlab.core.compose"} <= mods
+
+
+def test_reward_and_runner_problems_of_a_spec_are_reported_together(tmp_path: Path) -> None:
+    spec = tmp_path / "bad.toml"
+    spec.write_text(
+        '[reward]\ntype = "sum"\n[reward.components.a]\ntype = "maths"\n'
+        '[runner]\nworkers = 0\ntimeout = 3\non_error = "ignore"\n'
+    )
+    with pytest.raises(ConfigError) as info:
+        resolve(spec)
+    assert info.value.problems == [
+        "reward.components.a: unknown reward 'maths'; did you mean 'math'? (run `rewardlab rewards` to list all)",
+        "runner: timeout needs worker processes (workers >= 1); workers=0 cannot stop a running reward",
+        "runner: on_error must be 'record', 'raise' or a finite penalty number, got 'ignore'",
+    ]

@@ -22,8 +22,21 @@ def resolve(
     at once (:class:`ConfigError`)."""
     loaded = load_spec(spec)
     base = settings.as_dict() if settings is not None else dict(loaded.runner)
-    merged = RunnerSettings.merged(base, **overrides)
-    return as_reward(loaded), merged
+    try:
+        merged = RunnerSettings.merged(base, **overrides)
+    except ConfigError as exc:
+        runner_problems = [f"runner: {p}" for p in exc.problems]
+    else:
+        runner_problems = []
+    try:
+        reward = as_reward(loaded)
+    except ConfigError as exc:
+        if not runner_problems:
+            raise
+        raise ConfigError([*exc.problems, *runner_problems], where=f"spec {loaded.source}") from None
+    if runner_problems:
+        raise ConfigError(runner_problems, where=f"spec {loaded.source}")
+    return reward, merged
 
 
 def make_runner(
