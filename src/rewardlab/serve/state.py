@@ -18,10 +18,10 @@ from typing import Any, Literal
 from fastapi.responses import JSONResponse, Response
 
 from rewardlab.core.registry import REGISTRY, unknown_name_message
-from rewardlab.core.spec import DEFAULT_SPEC, RewardSpec, as_reward, load_spec
+from rewardlab.core.spec import DEFAULT_SPEC, RewardSpec, load_spec
 from rewardlab.core.types import RewardResult, Sample
 from rewardlab.errors import ConfigError, Overloaded, ServiceError
-from rewardlab.runner import RunnerSettings, make_runner
+from rewardlab.runner import make_runner, resolve
 from rewardlab.serve.batcher import MicroBatcher
 
 
@@ -112,14 +112,10 @@ class ServerState:
 
         self.settings = settings
         loaded = load_spec(settings.spec)
-        self.reward = as_reward(loaded)
         self.spec_source = loaded.source
         # validated now, not on the first request; the server always scores in worker processes
-        self.runner_settings = RunnerSettings.merged(
-            loaded.runner,
-            workers=settings.workers or None,
-            timeout=settings.timeout,
-            on_error=settings.on_error,
+        self.reward, self.runner_settings = resolve(
+            loaded, workers=settings.workers or None, timeout=settings.timeout, on_error=settings.on_error
         )
         self.batchers: dict[str, MicroBatcher] = {}
         self.registry = CollectorRegistry()
