@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rewardlab.core.reward import RewardLike, is_reward
 from rewardlab.errors import ConfigError, UnknownRewardError
 
 
@@ -94,7 +95,8 @@ class Registry:
             if key not in params
         ]
 
-    def build(self, name: str, **options: Any) -> Any:
+    def build(self, name: str, **options: Any) -> RewardLike:
+        """The reward ``name`` built with ``options``; option names are checked against the factory first."""
         problems = self.option_problems(name, options)
         if problems:
             raise ConfigError(problems, where=f"options for {name!r}")
@@ -105,6 +107,10 @@ class Registry:
             raise ConfigError(str(exc), where=f"options for {name!r}") from exc
         if getattr(reward, "name", None) in (None, "reward"):
             reward.name = name
+        if not is_reward(reward):
+            raise ConfigError(
+                f"factory of {name!r} returned {type(reward).__name__}, not a reward (a callable with a `name`)"
+            )
         return reward
 
 

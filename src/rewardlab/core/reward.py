@@ -83,7 +83,9 @@ class FunctionReward(Reward):
         return self.fn(sample)
 
 
-def reward_fn(fn: Callable[[Sample], Any] | None = None, *, name: str | None = None) -> Any:
+def reward_fn(
+    fn: Callable[[Sample], Any] | None = None, *, name: str | None = None
+) -> FunctionReward | Callable[[Callable[[Sample], Any]], FunctionReward]:
     """Turn ``fn(sample) -> float | RewardResult`` into a :class:`Reward` (usable as a decorator)."""
     if fn is None:
         return lambda f: FunctionReward(f, name=name)
