@@ -51,8 +51,10 @@ EQUIVALENT = [
     ("percent-frac", r"50\%", r"\frac{1}{2}"),
     # thousands separators
     ("pb:math-504", "3110400", r"3,\!110,\!400"),
-    ("spaced-thousands", "3, 110, 400", "3110400"),
-    ("spaced-thousands-reversed", "3110400", "3, 110, 400"),
+    ("space-thousands", "3 110 400", "3110400"),
+    ("thin-space-thousands", r"3\,110\,400", "3110400"),
+    ("decimal-comma", "1,22", "1.22"),
+    ("decimal-comma-4", "3,1416", "3.1416"),
     ("braced-comma", r"3{,}110{,}400", "3110400"),
     ("pb:math-671", r"115{,}000", r"\$115,000"),
     ("pb:math-730", "12,441,600", "12441600"),
@@ -173,6 +175,11 @@ EQUIVALENT = [
 ]
 
 NOT_EQUIVALENT = [
+    # a comma followed by a space separates answers; thousands separators carry no space (issue convention)
+    ("comma-space-is-a-list", "3, 110, 400", "3110400"),
+    ("comma-space-is-a-list-reversed", "3110400", "3, 110, 400"),
+    ("comma-space-two-numbers", "32, 349", "32349"),
+    ("decimal-comma-is-not-a-list-of-one", "1,22", "122"),
     # fractions and decimals
     ("pb:math-164", r"\frac{38}{819}", r"\frac{37}{819}"),
     ("pb:math-116", r"\frac{1}{4}", r"\dfrac{7}{20}"),

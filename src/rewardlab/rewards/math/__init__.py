@@ -25,7 +25,7 @@ from rewardlab.core.reward import Reward
 from rewardlab.core.types import ErrorInfo, RewardResult, Sample
 from rewardlab.errors import SymbolicError, TooComplex, Unreadable, Unverifiable
 from rewardlab.rewards.math.equivalence import equivalent, sympy_equal, to_sympy
-from rewardlab.rewards.math.extract import extract_answer, last_boxed
+from rewardlab.rewards.math.extract import bare_answer, boxed_answer, extract_answer
 from rewardlab.rewards.math.normalize import normalize
 
 __all__ = [
@@ -76,11 +76,13 @@ def parse_reference(reference: Any) -> Parsed:
     if not isinstance(reference, str):
         raise ValueError(f"reference must be a string or a number, got {type(reference).__name__}")
     text = reference
-    boxed = last_boxed(text)
+    boxed = boxed_answer(text)
     if boxed is not None:
         text, source = boxed, "reference_boxed"
     elif "####" in text:
         text, source = text.rsplit("####", 1)[1], "reference_gsm8k"
+    elif bare_answer(text) is None and (found := extract_answer(text)) is not None:
+        text, source = found[0], f"reference_{found[1]}"  # a reference written as a solution
     else:
         source = "reference"
     norm = normalize(text)

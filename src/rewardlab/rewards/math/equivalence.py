@@ -91,7 +91,9 @@ def _split_union(s: str) -> list[str] | None:
     return parts if len(parts) > 1 else None
 
 
-_THOUSANDS_LIST = re.compile(r"-?\d{1,3}(?:,\s?\d{3})+")
+_DECIMAL_COMMA = re.compile(r"(-?\d+),(\d{1,2}|\d{4,})")
+# A relation or a set written with set notation: compared as subsets of the real line (_set_equal).
+_SET_SYNTAX = re.compile(r"\\le |\\ge |\\neq |<|>|\\in(?![a-zA-Z])|\\mathbb\{R\}|\\emptyset|\\varnothing")
 
 
 def equivalent(
@@ -110,10 +112,19 @@ def equivalent(
     """
     if pred == ref:
         return True
-    # "3, 110, 400" written with thousands separators against a plain number.
+    # A decimal comma ("1,22", "2,74") where the other side is one number. Three digits after the comma
+    # are thousands ("7,945", read so by normalize), and "32, 349" (comma and space) is a list of two
+    # numbers, never 32349: models separate answers with ", "; thousands separators carry no space.
     for a, b in ((pred, ref), (ref, pred)):
-        if _THOUSANDS_LIST.fullmatch(a) and parse_number(b) is not None:
-            return equivalent(re.sub(r",\s?", "", a), b, rel_tol=rel_tol, symbolic=symbolic, depth=depth + 1)
+        m = _DECIMAL_COMMA.fullmatch(a)
+        if m and parse_number(b) is not None:
+            return equivalent(
+                f"{m.group(1)}.{m.group(2)}", b, rel_tol=rel_tol, symbolic=symbolic, depth=depth + 1
+            )
+    if symbolic and (_SET_SYNTAX.search(pred) or _SET_SYNTAX.search(ref)):
+        verdict = _set_equal(pred, ref, rel_tol)
+        if verdict is not None:
+            return verdict
     # A chain "\\frac{3}{16} = 0.0011_2" states its result last.
     if "=" in pred and "=" not in ref:
         last = pred.rsplit("=", 1)[1].strip()
@@ -143,7 +154,8 @@ def equivalent(
     rs, ps = parse_seq(ref), parse_seq(pred)
     if rs is not None or ps is not None:
         if rs is not None and ps is not None:
-            if not ordered_lists and rs.open == ps.open == "":
+            solutions = all(i[:1] == "(" and i[-1:] == ")" for i in (*rs.items, *ps.items))
+            if (not ordered_lists or solutions) and rs.open == ps.open == "":  # a list of pairs: solutions
                 return len(ps.items) == len(rs.items) and _match_unordered(
                     list(ps.items), list(rs.items), rel_tol, symbolic, depth
                 )
@@ -183,6 +195,118 @@ def equivalent(
         return False
 
 
+def _set_equal(pred: str, ref: str, rel_tol: float) -> bool | None:
+    """Relations and sets as subsets of the real line: ``x \\le 2`` = ``(-\\infty, 2]``, ``5 \\ge x`` =
+    ``x \\le 5``, ``-2 \\le x \\le 7`` = ``x \\in [-2, 7]``, ``1 \\le |z| \\le 3/2`` = the union of two
+    intervals, ``x \\neq 5`` = ``\\mathbb{R} \\setminus \\{5\\}``. None when a side is not such a set (the
+    caller goes on with its other readings); a relation against a plain value is not equal."""
+    a, b = _as_real_set(pred), _as_real_set(ref)
+    if a is None or b is None:
+        if (a is None) != (b is None) and _is_relation(pred if a is not None else ref):
+            return False  # "x \\le 2" is not the number 2, nor any other non-set answer
+        return None
+    return _sets_close(a, b, rel_tol)
+
+
+_RELATION = re.compile(r"\\le |\\ge |\\neq |<|>")
+
+
+def _is_relation(s: str) -> bool:
+    return bool(_RELATION.search(s))
+
+
+def _as_real_set(s: str) -> Any:
+    """The subset of the reals that ``s`` names (a univariate relation, an interval, a union, ``x \\in S``,
+    ``\\mathbb{R}``), as a sympy set; None when ``s`` is something else or cannot be read."""
+    import sympy
+    from sympy.core.function import AppliedUndef
+
+    if len(s) > MAX_SYMPY_CHARS // 2:
+        return None
+    try:
+        expr = to_sympy(s)
+    except Unreadable:
+        return None
+    if isinstance(expr, sympy.Set):
+        return expr
+    if isinstance(expr, sympy.Eq) and isinstance(expr.rhs, sympy.Set):  # "x \\in [1, 2]"
+        return expr.rhs if isinstance(expr.lhs, sympy.Symbol) else None
+    if not isinstance(expr, sympy.Rel | sympy.And) or isinstance(expr, sympy.Eq):
+        return None
+    # "0 < f(x) < 1": the relation is about f(x) as a whole
+    calls = expr.atoms(AppliedUndef)
+    if calls:
+        if len(calls) != 1:
+            return None
+        expr = expr.xreplace({calls.pop(): sympy.Symbol("_f", real=True)})
+    symbols = expr.free_symbols
+    if len(symbols) != 1:
+        return None
+    (var,) = symbols
+    real = sympy.Symbol(var.name, real=True)
+    expr = expr.xreplace({var: real})
+    polys = [a for a in expr.atoms(sympy.Pow) if a.exp.is_Number and abs(a.exp) > 4]
+    if polys:
+        raise TooComplex(f"relation {s[:60]!r} has a power above 4")
+    try:
+        return expr.as_set()
+    except Exception as exc:  # sympy cannot solve it: no verdict, recorded on the result
+        raise SymbolicError(
+            f"sympy could not solve {s[:60]!r} for {var}: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _interval_parts(x: Any) -> list[tuple[complex, complex, bool, bool]] | None:
+    """A set as sorted ``(start, end, left_open, right_open)`` pieces with numeric ends (points are closed
+    pieces of length 0); None when an end is not a number."""
+    import sympy
+
+    pieces = list(x.args) if isinstance(x, sympy.Union) else [x]
+    out = []
+    for p in pieces:
+        if isinstance(p, sympy.Interval):
+            ends = (p.start, p.end, bool(p.left_open), bool(p.right_open))
+            items = [ends]
+        elif isinstance(p, sympy.FiniteSet):
+            items = [(v, v, False, False) for v in p.args]
+        elif p == sympy.S.Reals:
+            items = [(-sympy.oo, sympy.oo, True, True)]
+        elif p == sympy.S.EmptySet:
+            items = []
+        else:
+            return None
+        for lo, hi, lo_open, hi_open in items:
+            vals = []
+            for v in (lo, hi):
+                if v in (sympy.oo, -sympy.oo):
+                    vals.append(complex(float(v), 0))
+                    continue
+                c = _as_complex(sympy.N(v, 30))
+                if c is None:
+                    return None
+                vals.append(c)
+            out.append((vals[0], vals[1], lo_open or lo == -sympy.oo, hi_open or hi == sympy.oo))
+    return sorted(out, key=lambda t: (t[0].real, t[1].real))
+
+
+def _sets_close(a: Any, b: Any, rel_tol: float) -> bool:
+    if a == b:
+        return True
+    pa, pb = _interval_parts(a), _interval_parts(b)
+    if pa is None or pb is None or len(pa) != len(pb):
+        return False
+
+    def same(x: complex, y: complex) -> bool:
+        if cmath.isinf(x.real) or cmath.isinf(y.real):
+            return x == y
+        return _close(x, y, max(rel_tol, 1e-9))
+
+    return all(
+        same(x[0], y[0]) and same(x[1], y[1]) and x[2] == y[2] and x[3] == y[3]
+        for x, y in zip(pa, pb, strict=True)
+    )
+
+
 def _has_word(s: str) -> bool:
     """A word of three or more letters outside LaTeX commands (and not a function name)."""
     return bool(re.search(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}", s))
@@ -204,8 +328,10 @@ def _seq_equal(p: Seq, r: Seq, rel_tol: float, symbolic: bool, depth: int) -> bo
     if len(p.items) != len(r.items):
         return False
     interval = {r.open, r.close} & {"[", "]"} or {p.open, p.close} & {"[", "]"}
-    if r.open == "{" or p.open == "{":  # sets: unordered
-        return p.open == r.open and _match_unordered(list(p.items), list(r.items), rel_tol, symbolic, depth)
+    if r.open == "{" or p.open == "{":  # sets: unordered; a bare list "a, b" against a set is its elements
+        if {p.open, r.open} <= {"{", ""}:
+            return _match_unordered(list(p.items), list(r.items), rel_tol, symbolic, depth)
+        return False
     if interval and (p.open, p.close) != (r.open, r.close):
         return False
     return all(

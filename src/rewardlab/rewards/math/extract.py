@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from rewardlab.rewards.math.normalize import normalize
+
 BOXED_RE = re.compile(r"\\(?:boxed|fbox)\s*")
 ANSWER_IS_RE = re.compile(
     r"(?:final answer is|final answer:|the answer is|answer is|answer:|final answer)\s*[:=]?\s*",
@@ -35,10 +37,10 @@ CUE_RE = re.compile(
 MAX_SCAN = 20_000  # only the tail of very long completions is scanned for the non-boxed rules
 
 
-def last_boxed(text: str) -> str | None:
-    """Content of the last ``\\boxed{}``/``\\fbox{}``; None if there is none or its braces never close."""
-    matches = list(BOXED_RE.finditer(text))
-    for m in reversed(matches):
+def _boxes(text: str) -> list[tuple[int, int, str]]:
+    """Every balanced ``\\boxed{}``/``\\fbox{}`` (and ``\\boxed 5``) as ``(start, end, content)``, in order."""
+    out: list[tuple[int, int, str]] = []
+    for m in BOXED_RE.finditer(text):
         start = m.end()
         if start < len(text) and text[start] == "{":
             depth = 0
@@ -49,11 +51,127 @@ def last_boxed(text: str) -> str | None:
                 elif c == "}" and text[i - 1] != "\\":
                     depth -= 1
                     if depth == 0:
-                        return text[start + 1 : i].strip()
-            continue  # unbalanced: try an earlier box
+                        out.append((m.start(), i + 1, text[start + 1 : i].strip()))
+                        break
+            continue  # unbalanced: skipped
         tail = re.match(r"([^\s$\\]+)", text[start:])  # "\boxed 5"
         if tail:
-            return tail.group(1)
+            out.append((m.start(), start + tail.end(), tail.group(1)))
+    return out
+
+
+def last_boxed(text: str) -> str | None:
+    """Content of the last ``\\boxed{}``/``\\fbox{}``; None if there is none or its braces never close."""
+    boxes = _boxes(text)
+    return boxes[-1][2] if boxes else None
+
+
+# What may stand between boxes that give one answer together: "\boxed{1}, \boxed{2} and \boxed{3}".
+_BOX_JOINER = re.compile(
+    r"(?:\s|,|;|\$|\\\(|\\\)|\\\[|\\\]|\\quad|\\qquad|\\[,;: ]|\\text\{\s*(?:and|or)?\s*,?\s*\}|\band\b|\bor\b)*",
+    re.IGNORECASE,
+)
+
+
+def boxed_answer(text: str) -> str | None:
+    """The last boxed answer; several boxes written together at the end are one answer, the set of
+    their contents (``\\boxed{1}, \\boxed{2}`` -> ``\\{1, 2\\}``); a box repeated verbatim counts once."""
+    boxes = _boxes(text)
+    if not boxes:
+        return None
+    group = [boxes[-1]]
+    for prev in reversed(boxes[:-1]):
+        if not _BOX_JOINER.fullmatch(text[prev[1] : group[0][0]]):
+            break
+        group.insert(0, prev)
+    contents = list(dict.fromkeys(c for _, _, c in group if c))
+    if len(contents) <= 1:
+        return contents[0] if contents else ""  # "": a box with nothing in it
+    return "\\{" + ", ".join(contents) + "\\}"
+
+
+_ANSWER_TAG = re.compile(r"<answer>(.*?)(?:</answer>|$)", re.DOTALL | re.IGNORECASE)
+_ENVELOPES = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$"))
+_COMMAND_ARG = re.compile(r"\\(?:begin|end)\{[^{}]*\}(?:\{[^{}]*\})?")
+_TEXT_ARG = re.compile(
+    r"\\(?:text|textnormal|textrm|textbf|textit|textsf|mbox|mathrm|mathbf|mathit|mathsf|operatorname|emph)"
+    r"\s*\{[^{}]*\}"
+)
+_WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{2,}")
+# Words that may stand in an answer that is maths, not prose: connectives, functions, operators.
+_MATH_WORDS = frozenset(
+    [
+        "and",
+        "or",
+        "sin",
+        "cos",
+        "tan",
+        "cot",
+        "sec",
+        "csc",
+        "arcsin",
+        "arccos",
+        "arctan",
+        "sinh",
+        "cosh",
+        "tanh",
+        "log",
+        "ln",
+        "lg",
+        "exp",
+        "sqrt",
+        "max",
+        "min",
+        "gcd",
+        "lcm",
+        "det",
+        "mod",
+        "pmod",
+        "deg",
+        "lim",
+        "inf",
+        "sup",
+        "arg",
+        "dim",
+        "ker",
+    ]
+)
+MAX_BARE = 400
+
+
+def _unwrap(text: str) -> str:
+    s = text.strip()
+    for _ in range(3):
+        before = s
+        s = s.strip().rstrip(".").strip()
+        for a, b in _ENVELOPES:
+            if s.startswith(a) and s.endswith(b) and len(s) > len(a) + len(b):
+                inner = s[len(a) : -len(b)]
+                if a == "$" and "$" in inner:
+                    continue  # "$a$ and $b$": two spans, not one
+                s = inner.strip()
+        if s == before:
+            break
+    return s
+
+
+def bare_answer(text: str) -> str | None:
+    """``text`` itself when it is an answer and not a sentence about one: an expression, a relation, a
+    list, a matrix, or a short text answer (``odd``, ``\\text{E}``), in or out of ``$..$``, ``$$..$$``,
+    ``\\(..\\)``, ``\\[..\\]``. Prose (words that are not maths) or more than one line says it is not."""
+    s = _unwrap(text)
+    if not s or len(s) > MAX_BARE or "\\boxed" in s or "\\fbox" in s:
+        return None
+    probe = _COMMAND_ARG.sub(" ", s)
+    if "\n" in re.sub(r"\\\\\s*\n", " ", probe).strip():
+        return None
+    probe = _TEXT_ARG.sub(" T ", probe)
+    words = [w for w in _WORD.findall(probe) if w.lower() not in _MATH_WORDS]
+    if not words:
+        return s
+    # a short text answer: "odd", "no solution", "Friday" (no digits, no sentence punctuation)
+    if len(s.split()) <= 3 and not re.search(r"[\d.!?:;]", s):
+        return s
     return None
 
 
@@ -73,13 +191,19 @@ def answer_phrase(text: str) -> str | None:
             candidate = tail.lstrip()[2 : 2 + close.start()] if close else tail
         else:
             candidate = _clip_phrase(tail)
+        candidate = candidate.strip().strip("*").strip()  # "**Answer:** 7"
         if candidate and re.search(r"[0-9A-Za-z\\]", candidate):
+            if bare_answer(normalize(candidate)) is None:  # "Verna received $7.00 in change": its value
+                return last_sentence_answer(candidate) or candidate
             return candidate
     return None
 
 
 MATH_SPAN_RE = re.compile(
-    r"\\\((.+?)\\\)|\\\[(.+?)\\\]|\$\$(.+?)\$\$|(?<![\\$])\$([^$]+?)\$(?!\$)", re.DOTALL
+    r"\\\((.+?)\\\)|\\\[(.+?)\\\]|\$\$(.+?)\$\$|(?<![\\$])\$([^$]+?)\$(?!\$)"
+    # LaTeX written outside any math span: "so x = \\frac{10}{9}", "\\sqrt{2}/2"
+    r"|(-?\d*\s*\\[dt]?frac\s*\{[^{}]*\}\s*\{[^{}]*\}|-?\d*\s*\\sqrt\s*\{[^{}]*\}(?:\s*/\s*\d+)?)",
+    re.DOTALL,
 )
 
 
@@ -123,7 +247,12 @@ def last_sentence_answer(text: str) -> str | None:
 
 def extract_answer(text: str) -> tuple[str, str] | None:
     """``(answer_text, rule)`` for a completion, or None when no rule finds an answer."""
-    boxed = last_boxed(text)
+    tags = list(_ANSWER_TAG.finditer(text[-MAX_SCAN:]))
+    if tags and tags[-1].group(1).strip():  # <answer>..</answer>: the answer is in there, in any form
+        inner = extract_answer(tags[-1].group(1))
+        if inner is not None:
+            return inner[0], f"answer_tag_{inner[1]}"
+    boxed = boxed_answer(text)
     if boxed:
         return boxed, "boxed"
     tail = text[-MAX_SCAN:]
@@ -137,6 +266,9 @@ def extract_answer(text: str) -> tuple[str, str] | None:
     a_colon = list(A_COLON_RE.finditer(tail))
     if a_colon:
         return a_colon[-1].group(1).strip(), "a_colon"
+    bare = bare_answer(tail)
+    if bare is not None:
+        return bare, "bare"
     answer = last_sentence_answer(tail)
     if answer is not None:
         return answer, "last_sentence"

@@ -11,11 +11,25 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 _STRIP_CMDS = re.compile(
-    r"\\(?:left|right|big|Big|bigg|Bigg|displaystyle|textstyle|mathrm(?=\{)|mathbf(?=\{)|boldsymbol(?=\{))"
+    r"\\(?:left|right|big|Big|bigg|Bigg|displaystyle|textstyle|boldsymbol(?=\{))(?![a-zA-Z])"
 )
-_SPACES = re.compile(r"(?<!\\)\\[,;:! ]|~|\\quad|\\qquad")
-_TEXT = re.compile(r"\\(?:text|textbf|textit|mbox|mathrm|operatorname)\s*\{([^{}]*)\}")
-_TEXT_UNIT = re.compile(r"\\(?:text|textbf|textit|mbox|mathrm)\s*\{([^{}]*)\}(?:\s*\^\s*\{?\d\}?)?")
+_SPACES = re.compile(r"(?<!\\)\\[,;: ]|~|\\quad|\\qquad|[\u2009\u202f\u00a0]")
+_TEXT_CMDS = r"text|textnormal|textrm|textbf|textit|textsf|mbox|mathrm|mathbf|mathit|mathsf|operatorname|emph"
+_TEXT = re.compile(rf"\\(?:{_TEXT_CMDS})\s*\{{([^{{}}]*)\}}")
+_TEXT_UNIT = re.compile(
+    r"\\(?:text|textnormal|textrm|textbf|textit|mbox|mathrm)\s*\{\s*([a-zA-Z][^{}]*)\}(?:\s*\^\s*\{?\d\}?)?"
+)
+# Relations in one spelling each: the relation path (equivalence._set_equal) reads them.
+_RELATIONS = (
+    (re.compile(r"\\leqslant|\\leq(?![a-zA-Z])|<=|\u2264|=<"), r"\\le "),
+    (re.compile(r"\\geqslant|\\geq(?![a-zA-Z])|>=|\u2265|=>"), r"\\ge "),
+    (re.compile(r"\\ne(?![a-zA-Z])|!=|\u2260|\\not=|\\not\s*="), r"\\neq "),
+    (re.compile(r"\\lt(?![a-zA-Z])"), "<"),
+    (re.compile(r"\\gt(?![a-zA-Z])"), ">"),
+)
+_SPACE_THOUSANDS = re.compile(r"-?\d{1,3}(?: \d{3})+(?:\.\d+)?")
+_CONNECTIVE = re.compile(r"\s*(?:,\s*)?(?:\band\b|\bor\b)\s*", re.IGNORECASE)
+_ARRAY_IN_BRACKETS = re.compile(r"^[\[(]\s*(\\begin\{array\}.*\\end\{array\})\s*[\])]$", re.DOTALL)
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree|\\circ")
 # A value followed by unit words ("34 hours", "5 square inches", "440 cm^2"): every unit word has two or
 # more letters, so algebra such as "6x-5", "18x^7" or "15i - 12" is never read as a unit.
@@ -59,15 +73,23 @@ def normalize(answer: str) -> str:
     s = s.replace("{,}", ",")
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
     s = s.replace("\\$", "").replace("$", "")
+    s = s.replace("\\!", "")  # a negative thin space ("3,\\!110,\\!400") joins, it does not separate
     s = _SPACES.sub(" ", s)
     s = _STRIP_CMDS.sub("", s)
+    for pattern, spelling in _RELATIONS:
+        s = pattern.sub(spelling, s)
     s = _DEGREES.sub("", s)
     s = s.replace("\\%", "%").replace("\\percent", "%")
     # \text{...}: drop units after a value, unwrap when the text is the whole answer.
     texts = list(_TEXT.finditer(s))
     if texts:
         without = _TEXT_UNIT.sub("", s).strip()
-        s = without if without and re.search(r"[\d\\]", without) else _TEXT.sub(lambda m: m.group(1), s)
+        unwrap = _TEXT.sub(lambda m: m.group(1).strip(), without if without else s)
+        s = (
+            unwrap
+            if without and re.search(r"[\d\\]", _TEXT.sub("", without))
+            else _TEXT.sub(lambda m: m.group(1).strip(), s)
+        )
     s = re.sub(r"(?<!\\)\\(?=\d)", "", s)  # "\\15" (a dropped "\\$") -> "15"
     s = re.sub(r"_\{(\w+)\}", r"_\1", s)  # x_{2} -> x_2
     s = _FRAC_SHORT.sub(r"\\frac{\1}{\2}", s)
@@ -82,12 +104,40 @@ def normalize(answer: str) -> str:
         s = m.group("num")
     s = _THOUSANDS.sub(lambda m: m.group(1).replace(",", ""), s) if "," not in _THOUSANDS.sub("", s) else s
     s = s.rstrip(".").strip()
+    if _SPACE_THOUSANDS.fullmatch(s):  # "1 000", "1\\,000": SI thousands (never a list: lists have commas)
+        s = s.replace(" ", "")
+    array = _ARRAY_IN_BRACKETS.match(s)  # \\left[\\begin{array}{cc}..\\end{array}\\right] is a matrix
+    if array:
+        s = array.group(1)
+    s = _collection(s)
     ratio = re.fullmatch(r"(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)", s)
     if ratio:  # a ratio 1:2 is the number 1/2
         s = f"{ratio.group(1)}/{ratio.group(2)}"
     if s.startswith("."):
         s = "0" + s
     s = re.sub(r"(?<![\d])\.(\d)", r"0.\1", s)
+    return s
+
+
+def _collection(s: str) -> str:
+    """Answers that name several values become one set ``{a, b}``: ``1 and 2``, ``21, 16 or 11``,
+    ``\\pm 2`` and ``3 \\pm \\sqrt{2}`` (both signs), tuples separated by ``;``."""
+    if "\\pm" in s or "\\mp" in s:
+        if s.count("\\pm") + s.count("\\mp") == 1 and "=" not in s.split("\\pm")[-1].split("\\mp")[-1]:
+            head, _, _ = s.partition("=") if "=" in s else ("", "", "")
+            body = s[len(head) + 1 :].strip() if head else s
+            plus = body.replace("\\pm", "+").replace("\\mp", "-")
+            minus = body.replace("\\pm", "-").replace("\\mp", "+")
+            plus, minus = (re.sub(r"^\+\s*", "", x).strip() for x in (plus, minus))
+            return "{" + f"{plus}, {minus}" + "}"
+        return s
+    parts = [p for p in split_top(s, ";") if p]
+    if len(parts) >= 2:
+        s = ", ".join(parts)
+    if re.search(r"\b(?:and|or)\b", s, re.IGNORECASE):
+        items = [i.strip() for i in split_top(_CONNECTIVE.sub(" , ", s), ",") if i.strip()]
+        if len(items) >= 2 and all(re.search(r"[\d\\]|^[a-zA-Z]$|=", i) for i in items):
+            return "{" + ", ".join(items) + "}"
     return s
 
 
