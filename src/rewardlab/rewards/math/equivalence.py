@@ -25,6 +25,7 @@ from typing import Any
 from rewardlab.errors import SymbolicError, TooComplex, Unreadable
 from rewardlab.rewards.math.fastexpr import NotFast, fast_equal
 from rewardlab.rewards.math.normalize import (
+    _VAR_ASSIGN,
     Seq,
     parse_letter,
     parse_number,
@@ -91,7 +92,8 @@ def _split_union(s: str) -> list[str] | None:
     return parts if len(parts) > 1 else None
 
 
-_DECIMAL_COMMA = re.compile(r"(-?\d+),(\d{1,2}|\d{4,})")
+_ENVIRONMENT = re.compile(r"\\(?:begin|end)\{[^{}]*\}")
+_DECIMAL_COMMA = re.compile(r"(-?\d+),(\d{1,2}|\d{4,})|(-?0),(\d+)")
 # A relation or a set written with set notation: compared as subsets of the real line (_set_equal).
 _SET_SYNTAX = re.compile(r"\\le |\\ge |\\neq |<|>|\\in(?![a-zA-Z])|\\mathbb\{R\}|\\emptyset|\\varnothing")
 
@@ -118,19 +120,23 @@ def equivalent(
     for a, b in ((pred, ref), (ref, pred)):
         m = _DECIMAL_COMMA.fullmatch(a)
         if m and parse_number(b) is not None:
-            return equivalent(
-                f"{m.group(1)}.{m.group(2)}", b, rel_tol=rel_tol, symbolic=symbolic, depth=depth + 1
-            )
+            whole, frac = (m.group(1), m.group(2)) if m.group(1) is not None else (m.group(3), m.group(4))
+            return equivalent(f"{whole}.{frac}", b, rel_tol=rel_tol, symbolic=symbolic, depth=depth + 1)
     if symbolic and (_SET_SYNTAX.search(pred) or _SET_SYNTAX.search(ref)):
         verdict = _set_equal(pred, ref, rel_tol)
         if verdict is not None:
             return verdict
-    # A chain "\\frac{3}{16} = 0.0011_2" states its result last.
-    if "=" in pred and "=" not in ref:
-        last = pred.rsplit("=", 1)[1].strip()
-        if not re.fullmatch(r"\s*[a-zA-Z](?:_\w+)?\s*", pred.split("=", 1)[0]) or pred.count("=") > 1:
+    # A chain "x = 5+5+1 = 11" or "\\frac{3}{16} = 0.0011_2" states its result last.
+    pred, ref = _reduce_chain(pred), _reduce_chain(ref)
+    for a, b in ((pred, ref), (ref, pred)):
+        if "=" in a and "=" not in b and parse_seq(a) is None and _states_value(*a.split("=", 1)):
+            last = a.rsplit("=", 1)[1].strip()
             return bool(last) and equivalent(
-                last, ref, rel_tol=rel_tol, symbolic=symbolic, ordered_lists=ordered_lists, depth=depth + 1
+                *((last, b) if a is pred else (b, last)),
+                rel_tol=rel_tol,
+                symbolic=symbolic,
+                ordered_lists=ordered_lists,
+                depth=depth + 1,
             )
     if "=" not in ref or ref.count("=") != pred.count("="):
         pred = strip_assignment(pred)
@@ -154,11 +160,8 @@ def equivalent(
     rs, ps = parse_seq(ref), parse_seq(pred)
     if rs is not None or ps is not None:
         if rs is not None and ps is not None:
-            solutions = all(i[:1] == "(" and i[-1:] == ")" for i in (*rs.items, *ps.items))
-            if (not ordered_lists or solutions) and rs.open == ps.open == "":  # a list of pairs: solutions
-                return len(ps.items) == len(rs.items) and _match_unordered(
-                    list(ps.items), list(rs.items), rel_tol, symbolic, depth
-                )
+            if rs.open == ps.open == "" and (not ordered_lists or _solution_list(rs) or _solution_list(ps)):
+                return _same_elements(list(ps.items), list(rs.items), rel_tol, symbolic, depth)
             return _seq_equal(ps, rs, rel_tol, symbolic, depth)
         # "(3)" vs "3" and similar single-item wrappers are handled symbolically below.
         if (rs and len(rs.items) >= 2) or (ps and len(ps.items) >= 2):
@@ -168,21 +171,16 @@ def equivalent(
     if not symbolic:
         return False
     pm, rm = parse_matrix(pred), parse_matrix(ref)
-    if pm is not None or rm is not None:
-        if (
-            pm is None
-            or rm is None
-            or len(pm) != len(rm)
-            or any(len(a) != len(b) for a, b in zip(pm, rm, strict=True))
-        ):
+    if pm is not None and rm is not None:
+        if len(pm) != len(rm) or any(len(a) != len(b) for a, b in zip(pm, rm, strict=True)):
             return False
         return all(
             equivalent(x, y, rel_tol=rel_tol, symbolic=symbolic, depth=depth + 1)
             for ra, rb in zip(pm, rm, strict=True)
             for x, y in zip(ra, rb, strict=True)
         )
-    if _has_word(pred) or _has_word(ref):  # "Friday" vs "Sunday", "John has 180 minutes": text, not algebra
-        return pred.lower() == ref.lower()
+    if _has_word(_ENVIRONMENT.sub(" ", pred)) or _has_word(_ENVIRONMENT.sub(" ", ref)):
+        return pred.lower() == ref.lower()  # "Friday" vs "Sunday", "John has 180 minutes": text, not algebra
     if ("\\infty" in pred) != ("\\infty" in ref):
         return False
     try:
@@ -307,6 +305,29 @@ def _sets_close(a: Any, b: Any, rel_tol: float) -> bool:
     )
 
 
+def _states_value(lhs: str, rhs: str) -> bool:
+    """``lhs = rhs`` gives the value ``rhs``: a computation (``3 \\cdot 4 = 12``, ``\\frac{3}{16} = 0.0011_2``:
+    numbers on both sides) or a named quantity (``\\cos \\angle RPS = -\\frac{24}{25}``, ``P(A) = 2/3``: names
+    and no arithmetic on the left). ``2x + z = 1`` and ``7 = 11a + c`` are equations, not values."""
+    numeric = r"\\(?:frac|dfrac|sqrt|cdot|times|div|pi|left|right)(?![a-zA-Z])"
+    if not re.search(r"[a-zA-Z]", re.sub(numeric, " ", lhs)):  # a computation
+        return bool(lhs.strip()) and not re.search(r"[a-zA-Z]", re.sub(numeric, " ", rhs))
+    plain = re.sub(r"_\{?\w+\}?", "", lhs)  # subscripts may hold digits: a_{10}
+    return not re.search(r"\d|(?<!^)[-+]|(?<![\\a-zA-Z])[a-zA-Z]\s*\^", plain.strip())
+
+
+def _reduce_chain(s: str) -> str:
+    """``x = 5+5+1 = 7 = 11`` -> ``x = 11``; ``1 = y = 0`` -> ``0``: a chain of equalities answers with its
+    last side (named by its first side when that is a name)."""
+    if s.count("=") < 2 or len(split_top(s)) > 1 or parse_seq(s) is not None:
+        return s
+    parts = [p.strip() for p in s.split("=")]
+    if not parts[-1]:
+        return s
+    head = f"{parts[0]} = "
+    return f"{parts[0]} = {parts[-1]}" if _VAR_ASSIGN.match(head) else parts[-1]
+
+
 def _has_word(s: str) -> bool:
     """A word of three or more letters outside LaTeX commands (and not a function name)."""
     return bool(re.search(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}", s))
@@ -324,14 +345,30 @@ def parse_matrix(s: str) -> list[list[str]] | None:
     return [[c.strip() for c in r.split("&")] for r in rows]
 
 
+def _solution_list(s: Seq) -> bool:
+    """A bare list that lists solutions, so its order is not part of the answer: tuples ``(1,2), (3,4)``
+    or values of named unknowns ``a=4, -8, -10`` / ``k = 45, n = 2``."""
+    items = s.items
+    return all(i[:1] == "(" and i[-1:] == ")" for i in items) or bool(_VAR_ASSIGN.match(items[0]))
+
+
+def _same_elements(ps: list[str], rs: list[str], rel_tol: float, symbolic: bool, depth: int) -> bool:
+    """Set equality: every element of one side equals an element of the other (repeats count once)."""
+
+    def eq(a: str, b: str) -> bool:
+        return equivalent(a, b, rel_tol=rel_tol, symbolic=symbolic, depth=depth + 1)
+
+    return all(any(eq(a, b) for b in rs) for a in ps) and all(any(eq(a, b) for a in ps) for b in rs)
+
+
 def _seq_equal(p: Seq, r: Seq, rel_tol: float, symbolic: bool, depth: int) -> bool:
+    if r.open == "{" or p.open == "{":  # sets: unordered; a bare list "a, b" against a set is its elements
+        if {p.open, r.open} <= {"{", ""}:
+            return _same_elements(list(p.items), list(r.items), rel_tol, symbolic, depth)
+        return False
     if len(p.items) != len(r.items):
         return False
     interval = {r.open, r.close} & {"[", "]"} or {p.open, p.close} & {"[", "]"}
-    if r.open == "{" or p.open == "{":  # sets: unordered; a bare list "a, b" against a set is its elements
-        if {p.open, r.open} <= {"{", ""}:
-            return _match_unordered(list(p.items), list(r.items), rel_tol, symbolic, depth)
-        return False
     if interval and (p.open, p.close) != (r.open, r.close):
         return False
     return all(

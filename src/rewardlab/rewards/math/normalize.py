@@ -29,7 +29,9 @@ _RELATIONS = (
 )
 _SPACE_THOUSANDS = re.compile(r"-?\d{1,3}(?: \d{3})+(?:\.\d+)?")
 _CONNECTIVE = re.compile(r"\s*(?:,\s*)?(?:\band\b|\bor\b)\s*", re.IGNORECASE)
-_ARRAY_IN_BRACKETS = re.compile(r"^[\[(]\s*(\\begin\{array\}.*\\end\{array\})\s*[\])]$", re.DOTALL)
+_ARRAY_IN_BRACKETS = re.compile(
+    r"^[\[(]\s*(\\begin\{([pbvBV]?matrix|array)\}.*\\end\{\2\})\s*[\])]$", re.DOTALL
+)
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree|\\circ")
 # A value followed by unit words ("34 hours", "5 square inches", "440 cm^2"): every unit word has two or
 # more letters, so algebra such as "6x-5", "18x^7" or "15i - 12" is never read as a unit.
@@ -42,8 +44,17 @@ _FRAC_SHORT = re.compile(r"\\frac\s*(\d)\s*(\d)")  # \frac34 -> \frac{3}{4}
 _FRAC_HALF = re.compile(r"\\frac\s*\{([^{}]*)\}\s*(\d)")  # \frac{1}2
 _FRAC_HALF2 = re.compile(r"\\frac\s*(\d)\s*\{([^{}]*)\}")  # \frac1{72}
 _SQRT_SHORT = re.compile(r"\\sqrt\s*(\d+|[a-zA-Z])")  # \sqrt3 -> \sqrt{3}
-_THOUSANDS = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+)(?![\d])")
-_VAR_ASSIGN = re.compile(r"^\s*[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*(?=[^=])")
+_THOUSANDS = re.compile(r"(?<![\d.])([1-9]\d{0,2}(?:,\d{3})+)(?![\d])")
+# The left side of an assignment that names the answer: a variable (x, a_3, x_{10}), a function value
+# (f(x)), a tuple of names ((p,q)), a ratio or fraction of names (A:B, \frac{NO}{BO}), a length (|AB|), a
+# name (AB, S_{MBCN}). No digits outside subscripts and no operators: "x + 1 = 3" is an equation.
+_NAME = r"[a-zA-Z](?:_\{?\w+\}?|')*"
+_NAMES = rf"(?:{_NAME})+"
+_LHS = (
+    rf"(?:{_NAMES}(?:\({_NAME}(?:,\s*{_NAME})*\))?|\(\s*{_NAME}(?:\s*,\s*{_NAME})+\s*\)|\|{_NAMES}\|"
+    rf"|{_NAMES}\s*:\s*{_NAMES}|\\frac\{{{_NAMES}\}}\{{{_NAMES}\}})"
+)
+_VAR_ASSIGN = re.compile(rf"^\s*{_LHS}\s*=\s*(?=[^=])")
 _DOUBLE_BS = re.compile(r"\\\\(?=(?:frac|dfrac|tfrac|sqrt|left|right|pi|cdot|times|text|infty)\b)")
 
 
@@ -73,7 +84,10 @@ def normalize(answer: str) -> str:
     s = s.replace("{,}", ",")
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
     s = s.replace("\\$", "").replace("$", "")
-    s = s.replace("\\!", "")  # a negative thin space ("3,\\!110,\\!400") joins, it does not separate
+    s = re.sub(r",\\!\s*", ",", s)  # "3,\\!110,\\! 400": a negative thin space joins thousands
+    s = s.replace("\\!", "")
+    s = re.sub(r"\\text\s*\{\s*(and|or)\s*\}", r" \1 ", s)  # a connective, never a unit
+    s = _ungroup(s)
     s = _SPACES.sub(" ", s)
     s = _STRIP_CMDS.sub("", s)
     for pattern, spelling in _RELATIONS:
@@ -104,6 +118,8 @@ def normalize(answer: str) -> str:
         s = m.group("num")
     s = _THOUSANDS.sub(lambda m: m.group(1).replace(",", ""), s) if "," not in _THOUSANDS.sub("", s) else s
     s = s.rstrip(".").strip()
+    if "\\approx" in s and "=" in s:  # "x = 1/3 \\approx 0.33": the exact value is the answer
+        s = s.split("\\approx", 1)[0].strip()
     if _SPACE_THOUSANDS.fullmatch(s):  # "1 000", "1\\,000": SI thousands (never a list: lists have commas)
         s = s.replace(" ", "")
     array = _ARRAY_IN_BRACKETS.match(s)  # \\left[\\begin{array}{cc}..\\end{array}\\right] is a matrix
@@ -119,6 +135,26 @@ def normalize(answer: str) -> str:
     return s
 
 
+def _ungroup(s: str) -> str:
+    """``{1,3}`` is LaTeX grouping, not a set (a set is written ``\\{1,3\\}``): drop braces that wrap the
+    whole answer."""
+    while len(s) >= 2 and s[0] == "{" and s[-1] == "}" and _matching_braces(s):
+        s = s[1:-1].strip()
+    return s
+
+
+def _matching_braces(s: str) -> bool:
+    depth = 0
+    for i, c in enumerate(s):
+        if c == "{" and (i == 0 or s[i - 1] != "\\"):
+            depth += 1
+        elif c == "}" and (i == 0 or s[i - 1] != "\\"):
+            depth -= 1
+            if depth == 0 and i != len(s) - 1:
+                return False
+    return depth == 0
+
+
 def _collection(s: str) -> str:
     """Answers that name several values become one set ``{a, b}``: ``1 and 2``, ``21, 16 or 11``,
     ``\\pm 2`` and ``3 \\pm \\sqrt{2}`` (both signs), tuples separated by ``;``."""
@@ -131,9 +167,8 @@ def _collection(s: str) -> str:
             plus, minus = (re.sub(r"^\+\s*", "", x).strip() for x in (plus, minus))
             return "{" + f"{plus}, {minus}" + "}"
         return s
-    parts = [p for p in split_top(s, ";") if p]
-    if len(parts) >= 2:
-        s = ", ".join(parts)
+    if ";" in s:
+        s = _semicolons(s)
     if re.search(r"\b(?:and|or)\b", s, re.IGNORECASE):
         items = [i.strip() for i in split_top(_CONNECTIVE.sub(" , ", s), ",") if i.strip()]
         if len(items) >= 2 and all(re.search(r"[\d\\]|^[a-zA-Z]$|=", i) for i in items):
@@ -141,8 +176,23 @@ def _collection(s: str) -> str:
     return s
 
 
+def _semicolons(s: str) -> str:
+    """``(0;-2;6)`` is a tuple written with semicolons; ``p=5,q=2;p=7,q=2`` and ``-12;-11`` are lists whose
+    items are separated by them (an item that is itself a list becomes a tuple)."""
+    out, depth = [], 0
+    for c in s:  # semicolons inside brackets separate coordinates
+        depth += 1 if c in "([" else (-1 if c in ")]" else 0)
+        out.append("," if c == ";" and depth > 0 else c)
+    s = "".join(out)
+    parts = [p for p in split_top(s, ";") if p]
+    if len(parts) < 2:
+        return s
+    return ", ".join(f"({p})" if len(split_top(p, ",")) > 1 else p for p in parts)
+
+
 def strip_assignment(s: str) -> str:
-    """``x = 5`` -> ``5`` (a single variable on the left and no other ``=``)."""
+    """``x = 5`` -> ``5``, ``f(x) = 1`` -> ``1``, ``(p,q) = (3,2)`` -> ``(3,2)``: a name on the left (see
+    ``_LHS``) and no other ``=``."""
     if s.count("=") == 1 and _VAR_ASSIGN.match(s):
         return _VAR_ASSIGN.sub("", s, count=1).strip()
     return s
