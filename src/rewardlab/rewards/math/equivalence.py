@@ -339,7 +339,7 @@ _MATRIX = re.compile(r"^\\begin\{([pbvB]?matrix|array)\}(?:\{[^{}]*\})?(.*)\\end
 def parse_matrix(s: str) -> list[list[str]] | None:
     """Rows and cells of ``\\begin{pmatrix} a & b \\\\ c & d \\end{pmatrix}``; None if not a matrix."""
     m = _MATRIX.match(s.strip())
-    if not m:
+    if not m or "\\end{" in m.group(2) or "\\begin{" in m.group(2):  # "A + B": an expression of matrices
         return None
     rows = [r for r in re.split(r"\\\\", m.group(2)) if r.strip()]
     return [[c.strip() for c in r.split("&")] for r in rows]
@@ -445,6 +445,18 @@ def to_sympy(s: str) -> Any:
     return expr
 
 
+def _explicit(x: Any) -> Any:
+    """A matrix expression (``A + B``, ``A B``) as the matrix it evaluates to."""
+    import sympy
+
+    if isinstance(x, sympy.MatrixExpr) and not isinstance(x, sympy.MatrixBase):
+        try:
+            return x.as_explicit()
+        except Exception as exc:  # e.g. shapes that do not match: no verdict, recorded on the result
+            raise SymbolicError(f"cannot evaluate the matrix expression {x}: {exc}") from exc
+    return x
+
+
 def _as_complex(x: Any) -> complex | None:
     try:
         v = complex(x)
@@ -463,7 +475,7 @@ def sympy_equal(pred: str, ref: str, rel_tol: float = 1e-6) -> bool:
     """Symbolic comparison: numbers by value, expressions by evaluation at random points."""
     import sympy
 
-    a, b = to_sympy(pred), to_sympy(ref)
+    a, b = (_explicit(x) for x in (to_sympy(pred), to_sympy(ref)))
     if isinstance(a, sympy.MatrixBase) or isinstance(b, sympy.MatrixBase):
         if not (isinstance(a, sympy.MatrixBase) and isinstance(b, sympy.MatrixBase)) or a.shape != b.shape:
             return False

@@ -25,9 +25,16 @@ ANSWER_IS_RE = re.compile(
     r"(?:final answer is|final answer:|the answer is|answer is|answer:|final answer)\s*[:=]?\s*",
     re.IGNORECASE,
 )
+_FINAL_ANSWER_RE = re.compile(r"final answer is", re.IGNORECASE)
 GSM8K_RE = re.compile(r"####\s*([^\n]+)")
 A_COLON_RE = re.compile(r"(?:^|\n)\s*A:\s*([^\n]+)")
-NUMBER_RE = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|-?\.\d+")
+# A number in prose: thousands separators, a decimal point or a decimal comma ("2,74 $"; a comma with one,
+# two or four+ digits after it and no list around it), a simple fraction "2/3". Not a digit inside a
+# word ("AZYUK2A", "x2"): a number starts after a non-letter.
+NUMBER_RE = re.compile(
+    r"(?<![A-Za-z_\d.])(?:-?\d+\s*/\s*\d+(?![\d.,/])|-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:,\d{1,2}(?![\d,]))?"
+    r"|-?\.\d+)"
+)
 # Words after which a number is the thing being stated ("... will be $324", "a total of 34 hours").
 CUE_RE = re.compile(
     r"\b(?:is|are|was|were|be|equals?|total(?:\s+of)?|makes?|made|earns?|earned|pays?|paid|costs?|spends?|"
@@ -68,9 +75,11 @@ def last_boxed(text: str) -> str | None:
 
 # What may stand between boxes that give one answer together: "\boxed{1}, \boxed{2} and \boxed{3}".
 _BOX_JOINER = re.compile(
-    r"(?:\s|,|;|\$|\\\(|\\\)|\\\[|\\\]|\\quad|\\qquad|\\[,;: ]|\\text\{\s*(?:and|or)?\s*,?\s*\}|\band\b|\bor\b)*",
+    r"(?:\s|,|;|\$|\\\(|\\\)|\\\[|\\\]|\\quad|\\qquad|\\[,;: ]|\\text\{[^{}]{0,40}\}|\band\b|\bor\b"
+    r"|[a-zA-Z](?:_\{?\w+\}?)?\s*=)*",  # "y_1 = \boxed{..} and y_2 = \boxed{..}": labels of the parts
     re.IGNORECASE,
 )
+_JOINER_WORDS = re.compile(r"[A-Za-z]+")
 
 
 def boxed_answer(text: str) -> str | None:
@@ -81,7 +90,10 @@ def boxed_answer(text: str) -> str | None:
         return None
     group = [boxes[-1]]
     for prev in reversed(boxes[:-1]):
-        if not _BOX_JOINER.fullmatch(text[prev[1] : group[0][0]]):
+        between = text[prev[1] : group[0][0]]
+        # joined by punctuation, connectives, labels, or at most three words of one clause ("papers and")
+        short = len(_JOINER_WORDS.findall(between)) <= 3 and not re.search(r"[.!?:]\s|\n\s*\n", between)
+        if not (_BOX_JOINER.fullmatch(between) or (short and len(between) <= 40)):
             break
         group.insert(0, prev)
     contents = list(dict.fromkeys(c for _, _, c in group if c))
@@ -253,9 +265,17 @@ def extract_answer(text: str) -> tuple[str, str] | None:
         if inner is not None:
             return inner[0], f"answer_tag_{inner[1]}"
     boxed = boxed_answer(text)
-    if boxed:
-        return boxed, "boxed"
     tail = text[-MAX_SCAN:]
+    if boxed:
+        # Minerva's "Final Answer: The final answer is X. I hope it is correct." after working in which
+        # intermediate results were boxed: the stated final answer wins over the last box.
+        final = list(_FINAL_ANSWER_RE.finditer(tail))
+        boxes = _boxes(tail)
+        if final and boxes and final[-1].start() > boxes[-1][1]:
+            phrase = answer_phrase(tail[final[-1].start() :])
+            if phrase and normalize(phrase) != normalize(boxed):
+                return phrase, "final_answer"
+        return boxed, "boxed"
     phrase = answer_phrase(tail)
     if phrase:
         boxed_inner = last_boxed(phrase)

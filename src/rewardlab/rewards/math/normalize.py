@@ -63,6 +63,8 @@ def strip_wrappers(s: str) -> str:
     for _ in range(3):
         before = s
         s = s.strip().rstrip(".").strip()
+        if len(s) >= 2 and s[0] == s[-1] and s[0] in "\"'`":  # "12 and 13", `x = 2`
+            s = s[1:-1]
         if s.startswith("$") and s.endswith("$"):
             s = s.strip("$")
         for a, b in (("\\(", "\\)"), ("\\[", "\\]")):
@@ -194,7 +196,10 @@ def strip_assignment(s: str) -> str:
     """``x = 5`` -> ``5``, ``f(x) = 1`` -> ``1``, ``(p,q) = (3,2)`` -> ``(3,2)``: a name on the left (see
     ``_LHS``) and no other ``=``."""
     if s.count("=") == 1 and _VAR_ASSIGN.match(s):
-        return _VAR_ASSIGN.sub("", s, count=1).strip()
+        value = _VAR_ASSIGN.sub("", s, count=1).strip()
+        if len(split_top(value)) > 1:  # "a = 4, -8, -10": the values of one unknown, a set
+            return "{" + value + "}"
+        return value
     return s
 
 
