@@ -19,6 +19,24 @@ PATHOLOGICAL = {
     "unbalanced_braces": "so \\boxed{\\frac{1}{2" + "{" * 5000,
     "binary_junk": bytes(range(256)).decode("latin-1") * 400,
     "deep_nesting": "\\boxed{" + "(" * 3000 + "1" + ")" * 3000 + "}",
+    # the parsing paths for bare answers, relations, sets and several boxes
+    "bare_expression_100k": "1+" * 50_000 + "1",
+    "bare_tower": "9^{9^{9^{9}}}",
+    "relation_tower": "$x < 9^{9^{9^9}}$",
+    "relation_factorial": "$x \\le 100000!$",
+    "relation_high_power": "$x^{100} - x + 1 < 0$",
+    "deeply_nested_relations": "x < " * 2000 + "1",
+    "relation_chain": "$" + " < ".join(["x"] * 60) + "$",
+    "many_boxes": "\\boxed{1} and " * 5000,
+    "nested_answer_tags": "<answer>" * 10000,
+    "plus_minus_run": "\\pm " * 3000 + "1",
+    "semicolon_tuples": ";".join(["(1;2)"] * 5000),
+    "space_digits": "1 " * 50_000,
+    "and_list": " and ".join(["1"] * 20_000),
+    "box_joiner_spaces": "\\boxed{1}" + " " * 100_000 + "x\\boxed{2}",
+    "label_joiner": "\\boxed{1}" + "a=" * 30_000 + "\\boxed{2}",
+    "interval_union": "$" + " \\cup ".join(["[1,2]"] * 2000) + "$",
+    "nested_sets": "\\{" * 3000 + "1" + "\\}" * 3000,
 }
 
 
@@ -35,8 +53,15 @@ def _check(results: list[rl.RewardResult], elapsed: float) -> None:
     assert by_name["huge_factorial"].error is not None
 
 
+RELATION_SET = {"relation_tower", "relation_factorial", "relation_high_power", "deeply_nested_relations"}
+
+
 def _samples() -> list[dict]:
-    return [{"completion": c, "reference": "42"} for c in PATHOLOGICAL.values()]
+    # relations are compared against a relation, so that the real-set path is the one exercised
+    return [
+        {"completion": c, "reference": "x \\le 42" if name in RELATION_SET else "42"}
+        for name, c in PATHOLOGICAL.items()
+    ]
 
 
 @pytest.mark.parametrize("context", ["thread", "event_loop"])

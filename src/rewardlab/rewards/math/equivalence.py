@@ -248,7 +248,9 @@ def _as_real_set(s: str) -> Any:
         raise TooComplex(f"relation {s[:60]!r} has a power above 4")
     try:
         return expr.as_set()
-    except Exception as exc:  # sympy cannot solve it: no verdict, recorded on the result
+    except NotImplementedError:  # beyond sympy's solvers (trig, mixed): not a set we can read here
+        return None
+    except Exception as exc:  # sympy failed on it: no verdict, recorded on the result
         raise SymbolicError(
             f"sympy could not solve {s[:60]!r} for {var}: {type(exc).__name__}: {exc}"
         ) from exc

@@ -91,6 +91,8 @@ def boxed_answer(text: str) -> str | None:
     group = [boxes[-1]]
     for prev in reversed(boxes[:-1]):
         between = text[prev[1] : group[0][0]]
+        if len(between) > 200:
+            break
         # joined by punctuation, connectives, labels, or at most three words of one clause ("papers and")
         short = len(_JOINER_WORDS.findall(between)) <= 3 and not re.search(r"[.!?:]\s|\n\s*\n", between)
         if not (_BOX_JOINER.fullmatch(between) or (short and len(between) <= 40)):
@@ -257,11 +259,11 @@ def last_sentence_answer(text: str) -> str | None:
     return None
 
 
-def extract_answer(text: str) -> tuple[str, str] | None:
+def extract_answer(text: str, *, tags: bool = True) -> tuple[str, str] | None:
     """``(answer_text, rule)`` for a completion, or None when no rule finds an answer."""
-    tags = list(_ANSWER_TAG.finditer(text[-MAX_SCAN:]))
-    if tags and tags[-1].group(1).strip():  # <answer>..</answer>: the answer is in there, in any form
-        inner = extract_answer(tags[-1].group(1))
+    found = list(_ANSWER_TAG.finditer(text[-MAX_SCAN:])) if tags and "<answer>" in text.lower() else []
+    if found and found[-1].group(1).strip():  # <answer>..</answer>: the answer is in there, in any form
+        inner = extract_answer(found[-1].group(1).replace("<answer>", " "), tags=False)
         if inner is not None:
             return inner[0], f"answer_tag_{inner[1]}"
     boxed = boxed_answer(text)
