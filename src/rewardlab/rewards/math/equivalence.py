@@ -1,28 +1,39 @@
 """Decide whether two normalised answers are equivalent.
 
 Fast path first (string equality, multiple-choice letters, exact rationals with a relative tolerance,
-percent readings, tuples/intervals/sets element by element, unions of intervals); only what it cannot
-decide is converted to sympy (via latex2sympy2_extended, the maintained LaTeX->sympy converter that
-Math-Verify also uses) and compared numerically at several points, which proves identities such as
-``1/(sin x cos x) - tan x == cot x`` without ``simplify``'s unbounded run time.
+percent readings, tuples/intervals/sets element by element, unions of intervals); relations and sets are
+compared as subsets of the real line (:mod:`.sets`); only what the fast path cannot decide goes to sympy
+(:mod:`.symbolic`).
 
-Differences from Math-Verify: no ``signal.alarm`` (the runner's worker processes enforce deadlines from
-any thread); inputs that could make sympy compute for hours (power towers, huge factorials, very long
-expressions) are refused up front and reported in ``info`` instead of being attempted; bare comma lists
-are ordered (as the Hendrycks MATH grader), while sets ``{...}`` and unions are unordered.
+Conventions, and where they differ from Math-Verify's ``verify`` (default options):
+
+- exact rationals: ``1000001`` is not ``1000000``; a decimal for a non-terminating fraction
+  (``0.3333333`` for 1/3) is judged by ``rel_tol`` (default 1e-6), so ``0.333`` and ``0.33`` are not 1/3
+  (Math-Verify rounds both sides to ``float_rounding=6`` digits; the same verdict here at defaults);
+- numbers: ``1 000`` and ``1\\,000`` are 1000; ``1,22`` / ``2,74`` / ``0,111`` are decimal commas when the
+  other side is one number; ``7,945`` is 7945; ``32, 349`` (comma and space) is a list of two numbers,
+  never 32349 (models separate answers with ", "; thousands separators carry no space);
+- lists: a bare ``a, b`` is ordered (the Hendrycks grader's reading) unless the prompt asks for all
+  solutions, the items are tuples (``(1,2), (3,4)``) or values of a named unknown (``a=4, -8, -10``);
+  sets (``\\{..\\}``, several boxes, ``a and b``, ``\\pm``) are unordered and repeats count once; LaTeX
+  grouping braces ``{1,3}`` are not a set;
+- equations: a chain ``x = 5+5+1 = 11`` answers with its last side; ``f(x) = 1``, ``(p,q) = (3,2)``,
+  ``|AB| = 1``, ``A:B = 1`` give the value on the right when the other side is a bare value, while
+  ``2x + z = 1`` is an equation and never equals ``1``;
+- relations and sets are subsets of the real line (:mod:`.sets`), so ``-2 \\le x \\le 7`` equals
+  ``x \\in [-2, 7]`` (Math-Verify compares them only with ``allow_set_relation_comp=True``);
+- no ``signal.alarm``: the runner's worker processes enforce deadlines from any thread, and inputs that
+  could make sympy compute for hours are refused up front (``TooComplex``); a sympy failure is a
+  recorded ``SymbolicError``, never a silent "not equal".
 """
 
 from __future__ import annotations
 
-import cmath
 import math
-import random
 import re
 from fractions import Fraction
-from functools import lru_cache
-from typing import Any
 
-from rewardlab.errors import SymbolicError, TooComplex, Unreadable
+from rewardlab.errors import SymbolicError, Unreadable
 from rewardlab.rewards.math.fastexpr import NotFast, fast_equal
 from rewardlab.rewards.math.normalize import (
     _VAR_ASSIGN,
@@ -33,11 +44,10 @@ from rewardlab.rewards.math.normalize import (
     split_top,
     strip_assignment,
 )
+from rewardlab.rewards.math.sets import SET_SYNTAX, real_sets_equal
+from rewardlab.rewards.math.symbolic import sympy_equal, to_sympy
 
-MAX_SYMPY_CHARS = 400
-_DANGEROUS = re.compile(
-    r"\^\s*\{[^{}]*\^|\^\s*\{?\s*\d{4,}|\^\s*\d+\s*\^|\d{3,}\s*!|[)}]\s*!|!\s*!|\\(?:prod|sum|int|lim)\b|\*\*"
-)
+__all__ = ["equivalent", "numbers_close", "parse_matrix", "sympy_equal", "to_sympy"]
 
 
 def _terminates(f: Fraction) -> bool:
@@ -94,8 +104,6 @@ def _split_union(s: str) -> list[str] | None:
 
 _ENVIRONMENT = re.compile(r"\\(?:begin|end)\{[^{}]*\}")
 _DECIMAL_COMMA = re.compile(r"(-?\d+),(\d{1,2}|\d{4,})|(-?0),(\d+)")
-# A relation or a set written with set notation: compared as subsets of the real line (_set_equal).
-_SET_SYNTAX = re.compile(r"\\le |\\ge |\\neq |<|>|\\in(?![a-zA-Z])|\\mathbb\{R\}|\\emptyset|\\varnothing")
 
 
 def equivalent(
@@ -122,8 +130,8 @@ def equivalent(
         if m and parse_number(b) is not None:
             whole, frac = (m.group(1), m.group(2)) if m.group(1) is not None else (m.group(3), m.group(4))
             return equivalent(f"{whole}.{frac}", b, rel_tol=rel_tol, symbolic=symbolic, depth=depth + 1)
-    if symbolic and (_SET_SYNTAX.search(pred) or _SET_SYNTAX.search(ref)):
-        verdict = _set_equal(pred, ref, rel_tol)
+    if symbolic and (SET_SYNTAX.search(pred) or SET_SYNTAX.search(ref)):
+        verdict = real_sets_equal(pred, ref, rel_tol)
         if verdict is not None:
             return verdict
     # A chain "x = 5+5+1 = 11" or "\\frac{3}{16} = 0.0011_2" states its result last.
@@ -191,120 +199,6 @@ def equivalent(
         return sympy_equal(pred, ref, rel_tol)
     except Unreadable:  # a malformed answer is a wrong answer; TooComplex and SymbolicError propagate
         return False
-
-
-def _set_equal(pred: str, ref: str, rel_tol: float) -> bool | None:
-    """Relations and sets as subsets of the real line: ``x \\le 2`` = ``(-\\infty, 2]``, ``5 \\ge x`` =
-    ``x \\le 5``, ``-2 \\le x \\le 7`` = ``x \\in [-2, 7]``, ``1 \\le |z| \\le 3/2`` = the union of two
-    intervals, ``x \\neq 5`` = ``\\mathbb{R} \\setminus \\{5\\}``. None when a side is not such a set (the
-    caller goes on with its other readings); a relation against a plain value is not equal."""
-    a, b = _as_real_set(pred), _as_real_set(ref)
-    if a is None or b is None:
-        if (a is None) != (b is None) and _is_relation(pred if a is not None else ref):
-            return False  # "x \\le 2" is not the number 2, nor any other non-set answer
-        return None
-    return _sets_close(a, b, rel_tol)
-
-
-_RELATION = re.compile(r"\\le |\\ge |\\neq |<|>")
-
-
-def _is_relation(s: str) -> bool:
-    return bool(_RELATION.search(s))
-
-
-def _as_real_set(s: str) -> Any:
-    """The subset of the reals that ``s`` names (a univariate relation, an interval, a union, ``x \\in S``,
-    ``\\mathbb{R}``), as a sympy set; None when ``s`` is something else or cannot be read."""
-    import sympy
-    from sympy.core.function import AppliedUndef
-
-    if len(s) > MAX_SYMPY_CHARS // 2:
-        return None
-    try:
-        expr = to_sympy(s)
-    except Unreadable:
-        return None
-    if isinstance(expr, sympy.Set):
-        return expr
-    if isinstance(expr, sympy.Eq) and isinstance(expr.rhs, sympy.Set):  # "x \\in [1, 2]"
-        return expr.rhs if isinstance(expr.lhs, sympy.Symbol) else None
-    if not isinstance(expr, sympy.Rel | sympy.And) or isinstance(expr, sympy.Eq):
-        return None
-    # "0 < f(x) < 1": the relation is about f(x) as a whole
-    calls = expr.atoms(AppliedUndef)
-    if calls:
-        if len(calls) != 1:
-            return None
-        expr = expr.xreplace({calls.pop(): sympy.Symbol("_f", real=True)})
-    symbols = expr.free_symbols
-    if len(symbols) != 1:
-        return None
-    (var,) = symbols
-    real = sympy.Symbol(var.name, real=True)
-    expr = expr.xreplace({var: real})
-    polys = [a for a in expr.atoms(sympy.Pow) if a.exp.is_Number and abs(a.exp) > 4]
-    if polys:
-        raise TooComplex(f"relation {s[:60]!r} has a power above 4")
-    try:
-        return expr.as_set()
-    except NotImplementedError:  # beyond sympy's solvers (trig, mixed): not a set we can read here
-        return None
-    except Exception as exc:  # sympy failed on it: no verdict, recorded on the result
-        raise SymbolicError(
-            f"sympy could not solve {s[:60]!r} for {var}: {type(exc).__name__}: {exc}"
-        ) from exc
-
-
-def _interval_parts(x: Any) -> list[tuple[complex, complex, bool, bool]] | None:
-    """A set as sorted ``(start, end, left_open, right_open)`` pieces with numeric ends (points are closed
-    pieces of length 0); None when an end is not a number."""
-    import sympy
-
-    pieces = list(x.args) if isinstance(x, sympy.Union) else [x]
-    out = []
-    for p in pieces:
-        if isinstance(p, sympy.Interval):
-            ends = (p.start, p.end, bool(p.left_open), bool(p.right_open))
-            items = [ends]
-        elif isinstance(p, sympy.FiniteSet):
-            items = [(v, v, False, False) for v in p.args]
-        elif p == sympy.S.Reals:
-            items = [(-sympy.oo, sympy.oo, True, True)]
-        elif p == sympy.S.EmptySet:
-            items = []
-        else:
-            return None
-        for lo, hi, lo_open, hi_open in items:
-            vals = []
-            for v in (lo, hi):
-                if v in (sympy.oo, -sympy.oo):
-                    vals.append(complex(float(v), 0))
-                    continue
-                c = _as_complex(sympy.N(v, 30))
-                if c is None:
-                    return None
-                vals.append(c)
-            out.append((vals[0], vals[1], lo_open or lo == -sympy.oo, hi_open or hi == sympy.oo))
-    return sorted(out, key=lambda t: (t[0].real, t[1].real))
-
-
-def _sets_close(a: Any, b: Any, rel_tol: float) -> bool:
-    if a == b:
-        return True
-    pa, pb = _interval_parts(a), _interval_parts(b)
-    if pa is None or pb is None or len(pa) != len(pb):
-        return False
-
-    def same(x: complex, y: complex) -> bool:
-        if cmath.isinf(x.real) or cmath.isinf(y.real):
-            return x == y
-        return _close(x, y, max(rel_tol, 1e-9))
-
-    return all(
-        same(x[0], y[0]) and same(x[1], y[1]) and x[2] == y[2] and x[3] == y[3]
-        for x, y in zip(pa, pb, strict=True)
-    )
 
 
 def _states_value(lhs: str, rhs: str) -> bool:
@@ -419,100 +313,3 @@ def _equation_equal(pred: str, ref: str, rel_tol: float) -> bool:
         raise SymbolicError(
             f"sympy failed comparing {pred[:60]!r} with {ref[:60]!r}: {type(exc).__name__}: {exc}"
         ) from exc
-
-
-@lru_cache(maxsize=4096)  # pure function of its argument; cached per worker process
-def to_sympy(s: str) -> Any:
-    """Convert a normalised LaTeX answer to a sympy object, refusing inputs that could run away."""
-    if len(s) > MAX_SYMPY_CHARS:
-        raise TooComplex(f"expression longer than {MAX_SYMPY_CHARS} characters: {s[:60]!r}...")
-    if _DANGEROUS.search(s):
-        raise TooComplex(f"{s[:80]!r} could take unbounded time (power tower, big factorial, sum/integral)")
-    import sympy
-    from latex2sympy2_extended import latex2sympy
-
-    try:
-        expr = latex2sympy(s.replace("%", "/100"))
-    except Exception as exc:  # the converter raises bare Exception on syntax errors
-        raise Unreadable(f"cannot read {s[:80]!r}: {exc}".splitlines()[0]) from None
-    if isinstance(expr, sympy.Basic):
-        subs = {}
-        for sym in expr.free_symbols:
-            if sym.name == "i":
-                subs[sym] = sympy.I
-            elif sym.name == "e":
-                subs[sym] = sympy.E
-        if subs:
-            expr = expr.xreplace(subs)
-    return expr
-
-
-def _explicit(x: Any) -> Any:
-    """A matrix expression (``A + B``, ``A B``) as the matrix it evaluates to."""
-    import sympy
-
-    if isinstance(x, sympy.MatrixExpr) and not isinstance(x, sympy.MatrixBase):
-        try:
-            return x.as_explicit()
-        except Exception as exc:  # e.g. shapes that do not match: no verdict, recorded on the result
-            raise SymbolicError(f"cannot evaluate the matrix expression {x}: {exc}") from exc
-    return x
-
-
-def _as_complex(x: Any) -> complex | None:
-    try:
-        v = complex(x)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    if cmath.isnan(v) or cmath.isinf(v):
-        return None
-    return v
-
-
-def _close(a: complex, b: complex, rel_tol: float) -> bool:
-    return abs(a - b) <= max(rel_tol * max(abs(a), abs(b)), 1e-9)
-
-
-def sympy_equal(pred: str, ref: str, rel_tol: float = 1e-6) -> bool:
-    """Symbolic comparison: numbers by value, expressions by evaluation at random points."""
-    import sympy
-
-    a, b = (_explicit(x) for x in (to_sympy(pred), to_sympy(ref)))
-    if isinstance(a, sympy.MatrixBase) or isinstance(b, sympy.MatrixBase):
-        if not (isinstance(a, sympy.MatrixBase) and isinstance(b, sympy.MatrixBase)) or a.shape != b.shape:
-            return False
-        return all(_expr_equal(x, y, rel_tol) for x, y in zip(a, b, strict=True))
-    if isinstance(a, sympy.Set) or isinstance(b, sympy.Set):
-        try:
-            return bool(a == b) or bool(sympy.simplify(sympy.Eq(a, b)) is sympy.true)
-        except Exception as exc:  # a crash of sympy is not a verdict: recorded on the result, never 0.0
-            raise SymbolicError(f"sympy failed comparing sets {pred[:60]!r} and {ref[:60]!r}: {exc}") from exc
-    if not isinstance(a, sympy.Expr) or not isinstance(b, sympy.Expr):
-        return bool(a == b)
-    return _expr_equal(a, b, rel_tol)
-
-
-def _expr_equal(a: Any, b: Any, rel_tol: float) -> bool:
-    import sympy
-
-    if a == b:
-        return True
-    symbols = sorted((a.free_symbols | b.free_symbols), key=lambda s: s.name)
-    if not symbols:
-        va, vb = _as_complex(sympy.N(a, 30)), _as_complex(sympy.N(b, 30))
-        return va is not None and vb is not None and _close(va, vb, rel_tol)
-    if a.free_symbols != b.free_symbols:
-        return False
-    rng = random.Random(0)  # deterministic points: the same pair always gets the same verdict
-    agree = 0
-    for _ in range(12):
-        point = {s: sympy.Float(rng.uniform(0.1, 1.9)) for s in symbols}
-        va, vb = _as_complex(a.evalf(20, subs=point)), _as_complex(b.evalf(20, subs=point))
-        if va is None or vb is None:
-            continue
-        if not _close(va, vb, max(rel_tol, 1e-9)):
-            return False
-        agree += 1
-        if agree >= 4:
-            return True
-    return False

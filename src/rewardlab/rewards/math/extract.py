@@ -2,16 +2,38 @@
 
 Order of precedence (the first rule that finds something wins):
 
-1. the last ``\\boxed{...}`` / ``\\fbox{...}`` (balanced braces, also ``\\boxed 5``);
-2. the last "final answer is X" / "the answer is X" / "Answer: X" phrase (Minerva and most chat models);
+0. ``<answer>...</answer>``: the rules below are applied to what the last answer tag holds;
+1. boxes: the last ``\\boxed{...}`` / ``\\fbox{...}`` (balanced braces, also ``\\boxed 5``). Several boxes
+   written together at the end (joined by commas, ``and``/``or``, labels such as ``y_2 =``, or a few
+   words) are one answer, the set of their contents; a Minerva-style "The final answer is X. I hope it
+   is correct." written after the last box wins over boxed intermediate results;
+2. the last "final answer is X" / "the answer is X" / "Answer: X" phrase; when X is a sentence ("Verna
+   received $7.00 in change"), the value it states;
 3. GSM8K's ``#### n`` and the ``A: n`` lines of GSM8K example solutions;
-4. in the last sentence that holds maths or a number: its last LaTeX math span (``\\(..\\)``, ``$..$``,
-   ``\\[..\\]``); without a span, the first number after the last ``=``, else the number after the last
-   cue word ("is", "be", "total of", ...), else the last number.
+4. the completion *is* the answer: an expression, relation, list, matrix or a short text answer, in or
+   out of ``$..$``, ``$$..$$``, ``\\(..\\)``, ``\\[..\\]`` (no prose words, one line);
+5. in the last sentence that holds maths or a number: its last LaTeX math span (``\\(..\\)``, ``$..$``,
+   ``\\[..\\]``, or ``\\frac``/``\\sqrt`` written outside one); without a span, the first number after the
+   last ``=``, else the number after the last cue word ("is", "be", "total of", ...), else the last
+   number (a number never starts inside a word: "AZYUK2A" holds none).
 
-Rule 4 differs from Math-Verify, which takes the last number: on "spends a total of 34 hours ... in 4
-weeks" Math-Verify answers 4. Each rule is tried on the whole text, and the extraction records which
-rule fired (``Parsed.source``) so a user can audit it.
+How this differs from Math-Verify (``parse`` with its default LaTeX + expression targets), on purpose:
+
+- Math-Verify matches every target with regexes ranked by priority and takes the rightmost match of the
+  best rank; "the last number" is its final fallback, so "spends a total of 34 hours ... in 4 weeks"
+  answers 4. rewardlab reads the last sentence and prefers the number a cue word or ``=`` states (34).
+- Math-Verify's expression target reads a bare answer only as a number or an arithmetic expression;
+  rule 4 reads any bare answer whole (``x \\le 2``, ``(3,2)``, ``E``, ``odd``, a matrix), so a short-answer
+  or ``<answer>``-tag completion is never read as its last number.
+- Math-Verify joins ``$a$, $b$ and $c$`` spans and adjacent boxes into a set; rewardlab does so for boxes
+  (and for ``a and b`` / ``a or b`` / ``\\pm`` in normalisation), and also across a few words or labels
+  between boxes ("\\boxed{1} papers and \\boxed{2} bins", "y_1 = \\boxed{..} and y_2 = \\boxed{..}").
+- Math-Verify refuses inline ``$..$`` spanning a newline; rewardlab reads it.
+- No ``signal.alarm`` timeouts: extraction is regex work bounded by ``MAX_SCAN`` and ``MAX_BARE``, and the
+  runner's worker processes enforce per-sample deadlines from any thread.
+
+Each rule is tried on the whole text, and the extraction records which rule fired (``Parsed.source``),
+so a user can audit every verdict.
 """
 
 from __future__ import annotations
