@@ -45,6 +45,7 @@ test-slow: install
 
 bench: install
 	$(BIN)/python bench/math_reward.py
+	$(BIN)/python bench/math_agreement.py
 	$(BIN)/python bench/code_reward.py
 	$(BIN)/python bench/credit.py --n 200000 --loop-n 20000
 	$(BIN)/python bench/serve_load.py --requests 2000
