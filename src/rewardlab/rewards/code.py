@@ -9,7 +9,8 @@ format is read from ``sample.reference`` (a dict, or a JSON string holding one):
   available. The code prompt is ``reference["prompt"]``, else ``sample.prompt`` when that parses as Python.
   Each top-level statement of ``check`` that asserts something about the candidate is one test.
 - MBPP: ``{"test_list": ["assert f(1) == 2", ...], "test_imports": [...]?, "entry_point": "f"?}``; each
-  assert is one test.
+  assert is one test. As in MBPP's harness, the asserts may use a module the program imports
+  (``sys.getsizeof`` after ``import sys``): they get the judge's own copy of that standard module.
 - stdin/stdout: ``{"inputs": ["1 2\\n", ...], "outputs": ["3\\n", ...]}``; each pair is one run of the
   program, passing when it exits 0 and its output matches (``compare="tokens"``: same whitespace-separated
   tokens; ``"lines"``: same lines up to trailing whitespace and trailing blank lines).

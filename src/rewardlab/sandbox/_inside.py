@@ -33,6 +33,7 @@ from rewardlab.sandbox._confine import _become, _hidden_roots
 from rewardlab.sandbox._roles import (
     PR_SET_CHILD_SUBREAPER,
     PR_SET_DUMPABLE,
+    TEST_MODULES,
     _flush_and_exit,
     _prctl,
     run_program,
@@ -40,44 +41,9 @@ from rewardlab.sandbox._roles import (
     serve_judge,
 )
 
-PRELOAD = [
-    "abc",
-    "array",
-    "ast",
-    "base64",
-    "bisect",
-    "calendar",
-    "cmath",
-    "collections",
-    "collections.abc",
-    "contextlib",
-    "copy",
-    "csv",
-    "ctypes",
-    "dataclasses",
-    "datetime",
-    "decimal",
-    "difflib",
-    "enum",
-    "fractions",
-    "functools",
-    "hashlib",
-    "heapq",
-    "io",
-    "itertools",
-    "json",
-    "math",
-    "numbers",
-    "operator",
-    "random",
-    "re",
-    "statistics",
-    "string",
-    "struct",
-    "textwrap",
-    "typing",
-    "unicodedata",
-]
+# Imported once by the zygote, before any job: every job process starts with them loaded, and the judge
+# takes the standard modules the tests may use from here (``TEST_MODULES``).
+PRELOAD = sorted(TEST_MODULES | {"contextlib", "csv", "ctypes", "io"})
 
 
 # -- process setup of a forked role -----------------------------------------------------------------------

@@ -12,6 +12,10 @@ forks these roles after confining the new process (see ``_inside._become``).
   each plan) and never runs submitted code. The candidate cannot reach the judge's socket or memory: it
   runs as another user when rewardlab runs as root, and the judge is not dumpable (no ``ptrace``, no
   ``/proc/<pid>/fd`` or ``/proc/<pid>/mem``).
+
+A name the tests use that the solution binds to a module (``import sys``, ``import heapq as hq``) is not
+called across: the candidate names the module (a string), and the judge binds the name to its own copy of
+that module when it is one of :data:`TEST_MODULES`, taken from the standard library before any job ran.
 """
 
 from __future__ import annotations
@@ -30,6 +34,63 @@ from typing import Any
 from rewardlab.sandbox._wire import FrameReader, WireError, decode, encode, pack, read_message, write_all
 
 COMPILE_ERROR_EXIT = 113  # exit status of a ``program`` whose code does not compile
+
+# Standard modules a test may use through a name the solution binds to one (MBPP runs its asserts in the
+# solution's namespace: ``sys.getsizeof(...)`` after the solution's ``import sys``). The judge binds such a
+# name to its own copy of the module, never to the solution's: the zygote imports these at start-up, from
+# the standard library, before any job exists (``_inside.PRELOAD``), and the judge takes them from there.
+# A list rather than ``sys.stdlib_module_names``: the solution chooses which module a test's name reaches
+# (``import os as math`` is legal), and importing or reaching some standard modules acts on the judge,
+# which serves every job of its sandbox: ``site`` rewrites ``sys.path``, ``antigravity`` starts a browser,
+# ``this`` prints, ``tkinter``, ``turtle`` and ``idlelib`` start GUIs, ``test.*`` changes interpreter
+# settings, ``os``, ``shutil``, ``subprocess``, ``signal``, ``ctypes``, ``gc`` and ``importlib`` act on
+# processes, files or the interpreter, and ``unittest.mock.ANY`` equals everything. These are the modules
+# that compute; a solution's other modules reach the tests as a stand-in that raises ``ImportError``.
+TEST_MODULES = frozenset(
+    {
+        "abc",
+        "array",
+        "ast",
+        "base64",
+        "binascii",
+        "bisect",
+        "calendar",
+        "cmath",
+        "collections",
+        "collections.abc",
+        "colorsys",
+        "copy",
+        "dataclasses",
+        "datetime",
+        "decimal",
+        "difflib",
+        "enum",
+        "fractions",
+        "functools",
+        "graphlib",
+        "hashlib",
+        "heapq",
+        "html",
+        "itertools",
+        "json",
+        "keyword",
+        "math",
+        "numbers",
+        "operator",
+        "pprint",
+        "random",
+        "re",
+        "statistics",
+        "string",
+        "struct",
+        "sys",
+        "textwrap",
+        "time",
+        "typing",
+        "unicodedata",
+        "zlib",
+    }
+)
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 4, 36, 38
 _libc: Any = None
 
@@ -176,6 +237,8 @@ def _answer(namespace: dict[str, Any], request: dict[str, Any]) -> dict[str, Any
         for name in request.get("names", []):
             if name not in namespace:
                 names[name] = {"kind": "missing"}
+            elif _is_module(namespace[name]):
+                names[name] = {"kind": "module", "module": _module_name(namespace[name])}
             elif callable(namespace[name]):
                 names[name] = {"kind": "callable"}
             else:
@@ -192,6 +255,22 @@ def _answer(namespace: dict[str, Any], request: dict[str, Any]) -> dict[str, Any
         return {"ok": encode(result)}
     except BaseException as exc:
         return {"raised": _describe(exc)}
+
+
+def _is_module(value: Any) -> bool:
+    try:
+        return isinstance(value, types.ModuleType)
+    except Exception:
+        return False
+
+
+def _module_name(module: Any) -> str | None:
+    """The name a module of the solution goes by (only a name crosses; the judge decides what it means)."""
+    try:
+        name = module.__name__
+        return str.__str__(name)[:200] if isinstance(name, str) else None
+    except Exception:
+        return None
 
 
 # -- role: judge ------------------------------------------------------------------------------------------
@@ -294,12 +373,75 @@ class _Missing:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         raise NameError(f"the solution does not define {self._name!r}")
 
+    def __getattr__(self, attr: str) -> Any:  # ``sys.getsizeof`` when the solution never imported sys
+        if attr.startswith("_"):  # dunder probes (copy, pickle) and our own slots
+            raise AttributeError(attr)
+        raise NameError(f"the solution does not define {self._name!r}")
+
     def __repr__(self) -> str:
         return f"<missing {self._name}>"
 
 
+class _Unavailable:
+    """A module of the solution that the tests cannot have (not one of :data:`TEST_MODULES`)."""
+
+    __slots__ = ("_module", "_name")
+
+    def __init__(self, name: str, module: Any) -> None:
+        self._name, self._module = name, module
+
+    def _refuse(self) -> ImportError:
+        module = self._module if isinstance(self._module, str) else "?"
+        return ImportError(
+            f"{self._name!r} is the solution's module {module[:100]!r}, which the tests cannot use: "
+            "only standard modules that compute (math, re, sys, collections, ...) reach the tests"
+        )
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("_"):  # dunder probes (copy, pickle) and our own slots
+            raise AttributeError(attr)
+        raise self._refuse()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise self._refuse()
+
+    def __repr__(self) -> str:
+        return f"<unavailable module of the solution {self._name}>"
+
+
+_standard: dict[str, types.ModuleType] | None = None
+
+
+def standard_modules() -> dict[str, types.ModuleType]:
+    """The judge's copies of :data:`TEST_MODULES`: the modules the zygote imported before any job, each
+    kept only if it comes from the standard library (built in, frozen, or a file in the directory of
+    ``os``, outside ``site-packages``). Taken once, when the judge serves its first job."""
+    global _standard
+    if _standard is None:
+        home = os.path.dirname(getattr(os, "__file__", None) or "")
+        found = {}
+        for name in TEST_MODULES:
+            module = sys.modules.get(name)
+            origin = getattr(getattr(module, "__spec__", None), "origin", None)
+            if not isinstance(module, types.ModuleType) or not isinstance(origin, str):
+                continue
+            parts = set(origin.split(os.sep))
+            if origin in ("built-in", "frozen") or (
+                home and origin.startswith(home + os.sep) and not parts & {"site-packages", "dist-packages"}
+            ):
+                found[name] = module
+        _standard = found
+    return _standard
+
+
 def _binding(candidate: _Candidate, name: str, info: Any) -> Any:
     kind = info.get("kind") if isinstance(info, dict) else None
+    if kind == "module":  # only a name crossed: the judge's own module of that name, or a refusal
+        module = info.get("module")
+        standard = standard_modules()
+        if isinstance(module, str) and module in standard:
+            return standard[module]
+        return _Unavailable(name, module)
     if kind == "callable":
         return _Remote(candidate, name)
     if kind == "value":
@@ -317,6 +459,7 @@ def serve_judge() -> None:
     The judge lives as long as its sandbox (it never runs submitted code, so it need not be fresh); every
     job gets a fresh namespace. It exits when rewardlab closes the socket.
     """
+    standard_modules()  # before any job: the modules as the zygote imported them
     chan = socket.socket(fileno=3)
     reader = FrameReader()
     plans: list[Any] = []

@@ -4,7 +4,9 @@ A :class:`JudgePlan` is data: the untrusted ``code``, trusted ``setup`` (run fir
 test suite is broken), an optional trusted ``prelude`` (e.g. a task prompt whose helper functions the tests
 use; failures tolerated), ``units`` (statements run in order, each ``counted`` one is a test), and ``bind``
 (test-side name -> the program's name). The judge process runs everything except ``code``; the program
-runs in a separate process and only plain data crosses between them (see :mod:`._wire`).
+runs in a separate process and only plain data crosses between them (see :mod:`._wire`); a bound name
+that is a module in the program is, in the tests, the judge's own copy of that standard module, or a
+stand-in that refuses when the module is not one of ``_roles.TEST_MODULES``.
 
 Two builders cover the common Python test styles:
 
@@ -249,7 +251,9 @@ def plan_asserts(
     The program's functions are the names the asserts read that they do not define themselves and that
     are not builtins; if every name they call is a builtin (MBPP task 126 defines ``sum``), the first name
     the first assert calls is the program's. ``entry_point`` adds a name explicitly. Only these names come
-    from the program: a program that defines ``set`` or ``math`` cannot change the tests' own tools.
+    from the program: a program that defines ``set`` or ``math`` cannot change the tests' own tools. One of
+    them that the program binds to a module (``sys`` after ``import sys``: MBPP runs its asserts in the
+    program's namespace) is the judge's own copy of that standard module (see ``_roles.TEST_MODULES``).
     Raises ``ValueError`` when an assert does not parse or there are none. The analysis is cached.
     """
     units, setup, bind = _asserts_plan(tuple(asserts), tuple(imports), entry_point)
