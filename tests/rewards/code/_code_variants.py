@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import gzip
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,9 @@ SHARED = REPO.parent / "shared" / "data" / "code"
 BUNDLED = REPO / "src" / "rewardlab" / "data"
 HUMANEVAL_SHARED = SHARED / "humaneval" / "HumanEval.jsonl.gz"
 MBPP_SHARED = SHARED / "mbpp" / "sanitized-mbpp.json"
+# The full sanitized MBPP (427 tasks; ../shared/data holds 200 of them), when a copy is at hand: no PyPI
+# package ships it, so the tests that use it skip unless REWARDLAB_MBPP_FULL names a copy of the file.
+MBPP_FULL = Path(os.environ["REWARDLAB_MBPP_FULL"]) if os.environ.get("REWARDLAB_MBPP_FULL") else None
 
 # variant -> error types that are right for it (the first failing test's type)
 EXPECTED_ERRORS = {
@@ -29,6 +33,7 @@ EXPECTED_ERRORS = {
         "IndexError",
         "KeyError",
         "AttributeError",
+        "RecursionError",  # a recursive solution that calls its nudged self (full MBPP 84)
     },  # nudged result
     "wrong_name": {"NameError"},
     "syntax_error": {"SyntaxError", "IndentationError"},
@@ -65,6 +70,12 @@ def mbpp_rows(shared: bool) -> list[dict[str, Any]]:
     if shared:
         return json.loads(MBPP_SHARED.read_text(encoding="utf-8"))
     return [json.loads(line) for line in (BUNDLED / "mbpp_sample.jsonl").read_text().splitlines()]
+
+
+def mbpp_full_rows() -> list[dict[str, Any]]:
+    assert MBPP_FULL is not None
+    rows: list[dict[str, Any]] = json.loads(MBPP_FULL.read_text(encoding="utf-8"))
+    return rows
 
 
 def humaneval_sample(row: dict[str, Any], variant: str = "canonical") -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Programs that try to pass tests without solving them: exiting early, overriding ``check``, patching
 builtins, ``assert`` machinery or the harness, objects that equal everything, fake "passed" output and
-forged result frames, reading the tests, killing the judge. None of them passes a single test."""
+forged result frames, reading the tests, killing the judge, patched, home-made, shadowed or forged modules
+for the tests to use. None of them passes a single test."""
 
 from __future__ import annotations
 
@@ -80,6 +81,44 @@ ATTACKS = {
 }
 
 
+# MBPP runs its asserts in the program's namespace, so tests may use the program's modules (MBPP 596:
+# ``sys.getsizeof`` after the program's ``import sys``). The judge uses its own standard module of that
+# name; what the program does to or with its module does not reach the tests.
+MODULE_TESTS = {
+    "test_list": [
+        "assert tuple_size((1, 'a')) == sys.getsizeof((1, 'a'))",
+        "assert math.isclose(area(2), 12.566370614359172)",
+    ]
+}
+HONEST_MODULES = (
+    "import math, sys\n\ndef tuple_size(t):\n    return sys.getsizeof(t)\n\n"
+    "def area(r):\n    return math.pi * r * r\n"
+)
+WRONG_MODULES = "def tuple_size(t):\n    return 0\n\ndef area(r):\n    return 0\n"
+MODULE_ATTACKS = {
+    "monkeypatched_modules": (
+        "import math, sys\nmath.isclose = lambda *a, **k: True\nsys.getsizeof = lambda *a: 0\n"
+    ),
+    "home_made_modules": (
+        "import types\nmath, sys = types.ModuleType('math'), types.ModuleType('sys')\n"
+        "math.isclose = lambda *a, **k: True\nsys.getsizeof = lambda *a: 0\n"
+    ),
+    "shadowing_files_in_the_working_directory": (
+        "import os, sys\nfor name, text in {'math': 'def isclose(*a, **k):\\n    return True\\n',"
+        " 'sys_fake': 'def getsizeof(*a):\\n    return 0\\n'}.items():\n"
+        "    with open(name + '.py', 'w') as f:\n        f.write(text)\n"
+        "sys.path.insert(0, os.getcwd())\nsys.modules.pop('math', None)\nimport math\n"
+        "import sys_fake as sys\nsys.__name__ = 'sys'\n"
+    ),
+    "forged_module_names": (
+        "import sys\nroles = sys.modules['rewardlab.sandbox._roles']\n"
+        "def _answer(ns, req):\n"
+        "    return {'names': {n: {'kind': 'module', 'module': 'os'} for n in req.get('names', [])}}\n"
+        "roles._answer = _answer\n"
+    ),
+}
+
+
 @pytest.fixture(scope="module")
 def reward() -> Iterator[CodeTests]:
     r = CodeTests(timeout=1.5)
@@ -94,6 +133,16 @@ def test_no_attack_passes_a_test(reward: CodeTests, attack: str) -> None:
     assert result.score == 0.0 and result.info["passed"] == 0, result.info
     honest = reward(Sample(completion=HONEST_ADD, reference=ADD_TESTS))  # the harness still works
     assert honest.score == 1.0
+
+
+@pytest.mark.parametrize("attack", sorted(MODULE_ATTACKS))
+def test_the_programs_modules_reach_the_tests_only_as_the_standard_ones(
+    reward: CodeTests, attack: str
+) -> None:
+    result = reward(Sample(completion=MODULE_ATTACKS[attack] + WRONG_MODULES, reference=MODULE_TESTS))
+    assert result.error is None and "load_error" not in result.info, result.info
+    assert result.score == 0.0 and result.info["passed"] == 0, result.info
+    assert reward(Sample(completion=HONEST_MODULES, reference=MODULE_TESTS)).score == 1.0
 
 
 @pytest.mark.parametrize(
