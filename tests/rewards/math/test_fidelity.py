@@ -111,7 +111,7 @@ def test_gsm8k_example_solutions_agree_fully() -> None:
 
 
 def test_hendrycks_cases_through_the_reward() -> None:
-    reward = MathReward()
+    reward = MathReward(list_order="ordered")  # the Hendrycks grader's convention: bare lists are tuples
     rows = _rows(HENDRYCKS)
     assert len(rows) == 16
     wrong = []

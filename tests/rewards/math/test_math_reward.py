@@ -298,7 +298,7 @@ LIST_COMPLETION = (
     [
         ("auto", "Find all possible values of \\[\\omega^n + \\frac{1}{\\omega^n},\\]\n\n" + ENTER_ALL, 1.0),
         ("auto", "Find all possible values.", 1.0),  # "all possible values" alone also asks for a set
-        ("auto", "", 0.0),
+        ("auto", "", 1.0),  # no prompt: a bare list lists solutions
         ("auto", "List the values in increasing order.", 0.0),
         ("ordered", ENTER_ALL, 0.0),
         ("unordered", "", 1.0),

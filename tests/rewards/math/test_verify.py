@@ -24,6 +24,8 @@ HENDRYCKS = DATA / "answer_equivalence" / "hendrycks_math_equivalence_test_cases
 
 # (id, prediction, reference)
 EQUIVALENT = [
+    # bare lists of solutions: any order (pb:math-712 is labelled correct by the human grader)
+    ("pb:math-712-any-order", "2, 1, -1, -2", "-2,-1,1,2"),
     # fractions
     ("pb:math-718", r"\frac{49}{54}", r"\dfrac{49}{54}"),
     ("pb:math-658", r"\frac{10}{3}", r"\tfrac{10}{3}"),
@@ -240,8 +242,7 @@ NOT_EQUIVALENT = [
     ("set-element", r"\{1,2\}", r"\{1,3\}"),
     ("set-size", r"\{1,2\}", r"\{1,2,3\}"),
     ("set-vs-tuple", r"\{1,2\}", "(1,2)"),
-    # bare lists: ordered by default (the Hendrycks grader)
-    ("pb:math-712-default-order", "2, 1, -1, -2", "-2,-1,1,2"),
+    # bare lists: different values or counts
     ("pb:math-210", "-1, 1", "-2,-1,1,2"),
     ("pb:math-448", "-1, 0, 1", "0,1"),
     ("pb:math-465", "1", "0,1"),
@@ -383,7 +384,14 @@ def _hendrycks_rows() -> list[object]:
 @pytest.mark.skipif(not HENDRYCKS.exists(), reason=f"{HENDRYCKS} is absent (needs ../shared/data)")
 @pytest.mark.parametrize("row", _hendrycks_rows())
 def test_hendrycks_equivalence_cases(row: dict) -> None:
-    assert verify(row["pred"], row["gold"]) == bool(row["expected"])
+    # the Hendrycks grader reads bare lists as tuples ("10, 4, -2" is not "4, 10, -2"): its convention
+    assert verify(row["pred"], row["gold"], ordered=True) == bool(row["expected"])
+
+
+def test_bare_lists_match_in_any_order_by_default() -> None:
+    assert verify("4, 10, -2", "10, 4, -2") is True
+    assert verify("4, 10, -2", "10, 4, -2", ordered=True) is False
+    assert verify("(4, 10)", "(10, 4)") is False  # a parenthesised tuple is ordered either way
 
 
 @pytest.mark.skipif(not HENDRYCKS.exists(), reason=f"{HENDRYCKS} is absent (needs ../shared/data)")

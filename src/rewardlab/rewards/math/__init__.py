@@ -91,20 +91,29 @@ def parse_reference(reference: Any) -> Parsed:
     return Parsed(raw=text.strip(), norm=norm, source=source)
 
 
-def verify(pred: Parsed | str, reference: Parsed | str | int | float, *, rel_tol: float = 1e-6) -> bool:
+def verify(
+    pred: Parsed | str, reference: Parsed | str | int | float, *, rel_tol: float = 1e-6, ordered: bool = False
+) -> bool:
     """True when ``pred`` is equivalent to ``reference``. Strings are treated as bare answers.
+
+    A bare list ``a, b`` lists solutions and matches in any order; ``ordered=True`` reads it as a tuple
+    (the Hendrycks MATH grader's convention).
 
     Raises :class:`TooComplex` when the pair cannot be compared in bounded time and
     :class:`SymbolicError` when sympy fails on it (both :class:`Unverifiable`: no verdict).
     """
     p = pred if isinstance(pred, Parsed) else Parsed(raw=pred, norm=normalize(pred), source="given")
     r = reference if isinstance(reference, Parsed) else parse_reference(reference)
-    return equivalent(p.norm, r.norm, rel_tol=rel_tol)
+    return equivalent(p.norm, r.norm, rel_tol=rel_tol, ordered_lists=ordered)
 
 
 # Prompts whose answer is a set of values written as a list ("Enter all the solutions, separated by commas").
-_UNORDERED_PROMPT = re.compile(
-    r"separated by commas|\ball (?:the )?(?:possible |real |complex |integer )*(?:values|solutions|roots|zeros)",
+# A prompt that asks for an ordered answer; without one, a bare list of values ("-7, 9") lists solutions
+# and matches in any order (the issue's convention, and Math-Verify's reading of several answers).
+_ORDERED_PROMPT = re.compile(
+    r"ordered (?:pair|triple|quadruple|tuple|list)|\bin (?:(?:increasing|decreasing|ascending|descending|that|"
+    r"this|the (?:same |given )?)\s+)?order\b|from (?:least|smallest|lowest|greatest|largest|highest) to|"
+    r"\bfirst (?:\w+ )?terms\b|\bas a (?:tuple|sequence|vector)\b|\bsequence\b",
     re.IGNORECASE,
 )
 
@@ -113,8 +122,10 @@ class MathReward(Reward):
     """1.0 when the completion's final answer equals ``sample.reference``, else 0.0.
 
     Options: ``rel_tol`` for numeric comparison (default 1e-6); ``list_order``: ``"auto"`` (a bare comma
-    list is a set when the prompt asks for all values/solutions or for a comma-separated answer, else a
-    tuple), ``"ordered"`` or ``"unordered"``; ``cache_size`` (answer, reference) pairs kept per process.
+    list of values lists solutions and matches in any order, unless the prompt asks for an ordered
+    answer: "ordered pair", "in increasing order", "the first five terms"...), ``"ordered"`` (a bare list
+    is a tuple, the Hendrycks grader's reading) or ``"unordered"``; parenthesised tuples are always
+    ordered; ``cache_size`` (answer, reference) pairs kept per process.
     """
 
     name = "math"
@@ -146,7 +157,7 @@ class MathReward(Reward):
         if pred is None:
             return RewardResult(score=0.0, info={"reason": "no_answer", "reference": ref.norm})
         ordered = self.list_order == "ordered" or (
-            self.list_order == "auto" and not _UNORDERED_PROMPT.search(sample.prompt_text[-2000:])
+            self.list_order == "auto" and bool(_ORDERED_PROMPT.search(sample.prompt_text[-2000:]))
         )
         info = {
             "answer": pred.raw[:200],

@@ -13,8 +13,9 @@ Conventions, and where they differ from Math-Verify's ``verify`` (default option
 - numbers: ``1 000`` and ``1\\,000`` are 1000; ``1,22`` / ``2,74`` / ``0,111`` are decimal commas when the
   other side is one number; ``7,945`` is 7945; ``32, 349`` (comma and space) is a list of two numbers,
   never 32349 (models separate answers with ", "; thousands separators carry no space);
-- lists: a bare ``a, b`` is ordered (the Hendrycks grader's reading) unless the prompt asks for all
-  solutions, the items are tuples (``(1,2), (3,4)``) or values of a named unknown (``a=4, -8, -10``);
+- lists: a bare ``a, b`` lists solutions and matches in any order (``ordered_lists=True``, or the math
+  reward's ``list_order`` with a prompt that asks for an ordered answer, makes it a tuple, the Hendrycks
+  grader's reading); a parenthesised tuple is always ordered;
   sets (``\\{..\\}``, several boxes, ``a and b``, ``\\pm``) are unordered and repeats count once; LaTeX
   grouping braces ``{1,3}`` are not a set;
 - equations: a chain ``x = 5+5+1 = 11`` answers with its last side; ``f(x) = 1``, ``(p,q) = (3,2)``,
@@ -112,13 +113,13 @@ def equivalent(
     *,
     rel_tol: float = 1e-6,
     symbolic: bool = True,
-    ordered_lists: bool = True,
+    ordered_lists: bool = False,
     depth: int = 0,
 ) -> bool:
     """True when normalised ``pred`` and ``ref`` denote the same answer.
 
     ``ordered_lists`` decides whether a bare comma list ``a, b, c`` is a tuple (the Hendrycks grader's
-    reading) or a set of values ("Enter all solutions, separated by commas").
+    reading) or, by default, the set of solutions it lists ("Enter all solutions, separated by commas").
     """
     if pred == ref:
         return True
@@ -168,6 +169,18 @@ def equivalent(
     rs, ps = parse_seq(ref), parse_seq(pred)
     if rs is not None or ps is not None:
         if rs is not None and ps is not None:
+            for named, values in ((ps, rs), (rs, ps)):  # "p=6, q=31, r=-1" against "(6, 31, -1)"
+                if (
+                    _named_values(named)
+                    and values.open in ("(", "")
+                    and len(values.items) == len(named.items)
+                ) and not any("=" in v for v in values.items):
+                    return all(
+                        equivalent(
+                            strip_assignment(n), v, rel_tol=rel_tol, symbolic=symbolic, depth=depth + 1
+                        )
+                        for n, v in zip(named.items, values.items, strict=True)
+                    )
             if rs.open == ps.open == "" and (not ordered_lists or _solution_list(rs) or _solution_list(ps)):
                 return _same_elements(list(ps.items), list(rs.items), rel_tol, symbolic, depth)
             return _seq_equal(ps, rs, rel_tol, symbolic, depth)
@@ -206,10 +219,13 @@ def _states_value(lhs: str, rhs: str) -> bool:
     numbers on both sides) or a named quantity (``\\cos \\angle RPS = -\\frac{24}{25}``, ``P(A) = 2/3``: names
     and no arithmetic on the left). ``2x + z = 1`` and ``7 = 11a + c`` are equations, not values."""
     numeric = r"\\(?:frac|dfrac|sqrt|cdot|times|div|pi|left|right)(?![a-zA-Z])"
-    if not re.search(r"[a-zA-Z]", re.sub(numeric, " ", lhs)):  # a computation
+    # f(-2) + f(0), P(16): values of a function at numbers are numbers
+    values = re.sub(r"(?<![\\a-zA-Z])[a-zA-Z]\([^()a-zA-Z=]*\)", " 1 ", lhs)
+    if not re.search(r"[a-zA-Z]", re.sub(numeric, " ", values)):  # a computation
         return bool(lhs.strip()) and not re.search(r"[a-zA-Z]", re.sub(numeric, " ", rhs))
-    plain = re.sub(r"_\{?\w+\}?", "", lhs)  # subscripts may hold digits: a_{10}
-    return not re.search(r"\d|(?<!^)[-+]|(?<![\\a-zA-Z])[a-zA-Z]\s*\^", plain.strip())
+    # a named quantity, possibly a power of one (x^3, \cos \angle RPS): no coefficient, no sum
+    plain = re.sub(r"_\{?\w+\}?|\^\s*\{?\d+\}?", "", lhs)  # subscripts and exponents may hold digits
+    return not re.search(r"\d|(?<!^)[-+]", plain.strip())
 
 
 def _reduce_chain(s: str) -> str:
@@ -239,6 +255,12 @@ def parse_matrix(s: str) -> list[list[str]] | None:
         return None
     rows = [r for r in re.split(r"\\\\", m.group(2)) if r.strip()]
     return [[c.strip() for c in r.split("&")] for r in rows]
+
+
+def _named_values(s: Seq) -> bool:
+    """Every item assigns a value to a different name: ``p=6, q=31, r=-1``."""
+    names = [i.split("=", 1)[0].strip() for i in s.items]
+    return all(i.count("=") == 1 and _VAR_ASSIGN.match(i) for i in s.items) and len(set(names)) == len(names)
 
 
 def _solution_list(s: Seq) -> bool:

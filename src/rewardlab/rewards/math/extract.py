@@ -173,6 +173,26 @@ _MATH_WORDS = frozenset(
     ]
 )
 MAX_BARE = 400
+_CUE_WORDS = frozenset(
+    [
+        "answer",
+        "is",
+        "are",
+        "the",
+        "so",
+        "thus",
+        "therefore",
+        "hence",
+        "equals",
+        "total",
+        "result",
+        "final",
+        "get",
+        "got",
+        "we",
+        "it",
+    ]
+)
 
 
 def _unwrap(text: str) -> str:
@@ -205,16 +225,30 @@ def bare_answer(text: str) -> str | None:
     words = [w for w in _WORD.findall(probe) if w.lower() not in _MATH_WORDS]
     if not words:
         return s
-    # a short text answer: "odd", "no solution", "Friday" (no digits, no sentence punctuation)
-    if len(s.split()) <= 3 and not re.search(r"[\d.!?:;]", s):
+    # a short text answer: "odd", "no solution", "Friday", "June 20" (no sentence punctuation, no cue
+    # words; with a number, two words at most: "Antonella earned 450" is a sentence)
+    limit = 2 if re.search(r"\d", s) else 3
+    if (
+        len(s.split()) <= limit
+        and not re.search(r"[.!?:;]", s)
+        and not any(w.lower() in _CUE_WORDS for w in words)
+    ):
         return s
     return None
+
+
+# "Mr. Boarden needs 576 tiles": a title's period does not end the sentence.
+_ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "St", "Jr", "Sr", "Mt", "vs", "etc", "No", "approx")
+_NOT_ABBREVIATION = "".join(rf"(?<!\b{a})" for a in _ABBREVIATIONS)
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])" + "".join(rf"(?<!\b{a}\.)" for a in _ABBREVIATIONS) + r"\s+(?=[A-Z\\$])|\n+"
+)
 
 
 def _clip_phrase(s: str) -> str:
     """Cut an answer phrase at the end of its sentence; keep decimals such as 3.5 intact."""
     s = s.split("\n")[0] if not s.lstrip().startswith(("$$", "\\[")) else s
-    s = re.split(r"\.\s+(?=[A-Z])|\.\s*$|\s+I hope it is correct", s)[0]
+    s = re.split(rf"{_NOT_ABBREVIATION}\.\s+(?=[A-Z])|\.\s*$|\s+I hope it is correct", s)[0]
     return s.strip().rstrip(".").strip()
 
 
@@ -253,7 +287,7 @@ def last_sentence_answer(text: str) -> str | None:
         if i % 2:
             sentences.append(block)
         else:
-            sentences.extend(s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z\\$])|\n+", block) if s.strip())
+            sentences.extend(s for s in _SENTENCE_END.split(block) if s.strip())
     for sentence in reversed(sentences):
         bold = [b.strip() for b in re.findall(r"\*\*(.+?)\*\*", sentence) if re.search(r"[0-9\\]", b)]
         if bold:

@@ -16,8 +16,9 @@ _STRIP_CMDS = re.compile(
 _SPACES = re.compile(r"(?<!\\)\\[,;: ]|~|\\quad|\\qquad|[\u2009\u202f\u00a0]")
 _TEXT_CMDS = r"text|textnormal|textrm|textbf|textit|textsf|mbox|mathrm|mathbf|mathit|mathsf|operatorname|emph"
 _TEXT = re.compile(rf"\\(?:{_TEXT_CMDS})\s*\{{([^{{}}]*)\}}")
-_TEXT_UNIT = re.compile(
-    r"\\(?:text|textnormal|textrm|textbf|textit|mbox|mathrm)\s*\{\s*([a-zA-Z][^{}]*)\}(?:\s*\^\s*\{?\d\}?)?"
+_TEXT_UNIT = re.compile(  # a unit after a value: "\\text{ cm}^2", "\\mathrm{kg}"; not the constants e and i
+    r"\\(?:text|textnormal|textrm|textbf|textit|mbox|mathrm)\s*\{\s*(?![ei]\s*\})([a-zA-Z][^{}]*)\}"
+    r"(?:\s*\^\s*\{?\d\}?)?"
 )
 # Relations in one spelling each: the relation path (equivalence._set_equal) reads them.
 _RELATIONS = (
@@ -51,7 +52,7 @@ _THOUSANDS = re.compile(r"(?<![\d.])([1-9]\d{0,2}(?:,\d{3})+)(?![\d])")
 _NAME = r"[a-zA-Z](?:_\{?\w+\}?|')*"
 _NAMES = rf"(?:{_NAME})+"
 _LHS = (
-    rf"(?:{_NAMES}(?:\({_NAME}(?:,\s*{_NAME})*\))?|\(\s*{_NAME}(?:\s*,\s*{_NAME})+\s*\)|\|{_NAMES}\|"
+    rf"(?:{_NAMES}(?:\([^()=]*\))?|\(\s*{_NAME}(?:\s*,\s*{_NAME})+\s*\)|\|{_NAMES}\|"
     rf"|{_NAMES}\s*:\s*{_NAMES}|\\frac\{{{_NAMES}\}}\{{{_NAMES}\}})"
 )
 _VAR_ASSIGN = re.compile(rf"^\s*{_LHS}\s*=\s*(?=[^=])")
@@ -86,9 +87,12 @@ def normalize(answer: str) -> str:
     s = s.replace("{,}", ",")
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
     s = s.replace("\\$", "").replace("$", "")
-    s = re.sub(r",\\!\s*", ",", s)  # "3,\\!110,\\! 400": a negative thin space joins thousands
+    s = re.sub(r",\s*\\!\s*", ",", s)  # "3,\\!110,\\! 400": a negative thin space joins thousands
     s = s.replace("\\!", "")
     s = re.sub(r"\\text\s*\{\s*(and|or)\s*\}", r" \1 ", s)  # a connective, never a unit
+    # a time of day: "4:30 \\text{ p.m.}" = "\\text{4:30 p.m.}" = "4:30 pm" (never the ratio 4:30)
+    s = re.sub(r"\\text\s*\{\s*([ap])\.?\s?m\.?\s*\}", r" \1m", s, flags=re.IGNORECASE)
+    s = re.sub(r"(?<![\\a-zA-Z])([ap])\.\s?m\.(?![a-zA-Z])", r"\1m", s, flags=re.IGNORECASE)
     s = _ungroup(s)
     s = _SPACES.sub(" ", s)
     s = _STRIP_CMDS.sub("", s)
@@ -101,11 +105,8 @@ def normalize(answer: str) -> str:
     if texts:
         without = _TEXT_UNIT.sub("", s).strip()
         unwrap = _TEXT.sub(lambda m: m.group(1).strip(), without if without else s)
-        s = (
-            unwrap
-            if without and re.search(r"[\d\\]", _TEXT.sub("", without))
-            else _TEXT.sub(lambda m: m.group(1).strip(), s)
-        )
+        value_left = re.search(r"\d|\\(?:frac|sqrt|pi)", _TEXT.sub("", without))
+        s = unwrap if without and value_left else _TEXT.sub(lambda m: m.group(1).strip(), s)
     s = re.sub(r"(?<!\\)\\(?=\d)", "", s)  # "\\15" (a dropped "\\$") -> "15"
     s = re.sub(r"_\{(\w+)\}", r"_\1", s)  # x_{2} -> x_2
     s = _FRAC_SHORT.sub(r"\\frac{\1}{\2}", s)
@@ -118,7 +119,9 @@ def normalize(answer: str) -> str:
     m = _UNIT_WORDS.match(s)
     if m and not re.fullmatch(r"[a-zA-Z]", m.group("unit").strip()) and m.group("unit").strip() != "i":
         s = m.group("num")
-    s = _THOUSANDS.sub(lambda m: m.group(1).replace(",", ""), s) if "," not in _THOUSANDS.sub("", s) else s
+    bracketed = s[:1] in "([" and s[-1:] in ")]"  # "[-36,104]" is an interval, not -36104
+    if not bracketed and "," not in _THOUSANDS.sub("", s):
+        s = _THOUSANDS.sub(lambda m: m.group(1).replace(",", ""), s)
     s = s.rstrip(".").strip()
     if "\\approx" in s and "=" in s:  # "x = 1/3 \\approx 0.33": the exact value is the answer
         s = s.split("\\approx", 1)[0].strip()
@@ -161,21 +164,37 @@ def _collection(s: str) -> str:
     """Answers that name several values become one set ``{a, b}``: ``1 and 2``, ``21, 16 or 11``,
     ``\\pm 2`` and ``3 \\pm \\sqrt{2}`` (both signs), tuples separated by ``;``."""
     if "\\pm" in s or "\\mp" in s:
-        if s.count("\\pm") + s.count("\\mp") == 1 and "=" not in s.split("\\pm")[-1].split("\\mp")[-1]:
-            head, _, _ = s.partition("=") if "=" in s else ("", "", "")
-            body = s[len(head) + 1 :].strip() if head else s
-            plus = body.replace("\\pm", "+").replace("\\mp", "-")
-            minus = body.replace("\\pm", "-").replace("\\mp", "+")
-            plus, minus = (re.sub(r"^\+\s*", "", x).strip() for x in (plus, minus))
-            return "{" + f"{plus}, {minus}" + "}"
-        return s
+        return _plus_minus(s)
     if ";" in s:
         s = _semicolons(s)
-    if re.search(r"\b(?:and|or)\b", s, re.IGNORECASE):
+    if re.search(r"\b(?:and|or)\b", s, re.IGNORECASE) and not _RELATION_OP.search(s):
         items = [i.strip() for i in split_top(_CONNECTIVE.sub(" , ", s), ",") if i.strip()]
         if len(items) >= 2 and all(re.search(r"[\d\\]|^[a-zA-Z]$|=", i) for i in items):
             return "{" + ", ".join(items) + "}"
     return s
+
+
+_RELATION_OP = re.compile(r"\\le |\\ge |\\neq |<|>")
+
+
+def _plus_minus(s: str) -> str:
+    """``\\pm 2`` -> ``{2, -2}``; ``x = 3 \\pm \\sqrt{2}`` and ``\\pm 1, \\pm 2`` (every item with one sign
+    choice) -> the set of all the values written."""
+    body = s[1:-1] if s[:1] == "{" and s[-1:] == "}" else s
+    values: list[str] = []
+    for item in split_top(body):
+        signs = item.count("\\pm") + item.count("\\mp")
+        if signs > 1:
+            return s  # "a \\pm b \\pm c": more than one choice of sign in one value; left as written
+        head, eq, rest = item.rpartition("=")
+        value = rest.strip() if eq and _VAR_ASSIGN.match(head + "= 0") else item
+        if not signs:
+            values.append(value)
+            continue
+        plus = value.replace("\\pm", "+").replace("\\mp", "-")
+        minus = value.replace("\\pm", "-").replace("\\mp", "+")
+        values += [re.sub(r"^\+\s*", "", plus).strip(), re.sub(r"^-\s+", "-", minus.strip())]
+    return "{" + ", ".join(values) + "}"
 
 
 def _semicolons(s: str) -> str:

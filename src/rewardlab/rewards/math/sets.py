@@ -39,6 +39,10 @@ def real_sets_equal(pred: str, ref: str, rel_tol: float) -> bool | None:
 _RELATION = re.compile(r"\\le |\\ge |\\neq |<|>")
 
 
+_OR = re.compile(r"\s+or\s+|\\vee\b|\\lor\b", re.IGNORECASE)
+_AND = re.compile(r"\s+and\s+|\\wedge\b|\\land\b|,\s*(?![^()\[\]]*[)\]])", re.IGNORECASE)
+
+
 def _is_relation(s: str) -> bool:
     return bool(_RELATION.search(s))
 
@@ -51,6 +55,14 @@ def _as_real_set(s: str) -> Any:
 
     if len(s) > MAX_SYMPY_CHARS // 2:
         return None
+    # "x < 2 or x > 3" is a union; "0 < x < 36, x \\neq 9" and "2 < x and x \\neq 12" an intersection
+    for joiner, combine in ((_OR, sympy.Union), (_AND, sympy.Intersection)):
+        parts = [p for p in joiner.split(s) if p.strip()]
+        if len(parts) > 1:
+            if not all(_is_relation(p) for p in parts):
+                return None
+            sets = [_as_real_set(p.strip()) for p in parts]
+            return None if any(x is None for x in sets) else combine(*sets)
     try:
         expr = to_sympy(s)
     except Unreadable:
@@ -111,6 +123,8 @@ def _interval_parts(x: Any) -> list[tuple[complex, complex, bool, bool]] | None:
                 if v in (sympy.oo, -sympy.oo):
                     vals.append(complex(float(v), 0))
                     continue
+                if not isinstance(v, sympy.Expr):  # a set of relations or sets: not pieces of the line
+                    return None
                 c = as_complex(sympy.N(v, 30))
                 if c is None:
                     return None

@@ -75,6 +75,17 @@ def close(a: complex, b: complex, rel_tol: float) -> bool:
     return abs(a - b) <= max(rel_tol * max(abs(a), abs(b)), 1e-9)
 
 
+def _canonical(x: Any) -> Any:
+    """Relations written either way round in one form: ``f(4) > f(1)`` and ``f(1) < f(4)`` are the same."""
+    import sympy
+
+    if isinstance(x, sympy.Rel):
+        return x.canonical
+    if isinstance(x, sympy.And | sympy.Or):
+        return x.func(*(_canonical(a) for a in x.args))
+    return x
+
+
 def sympy_equal(pred: str, ref: str, rel_tol: float = 1e-6) -> bool:
     """Symbolic comparison: numbers by value, expressions by evaluation at random points."""
     import sympy
@@ -90,7 +101,7 @@ def sympy_equal(pred: str, ref: str, rel_tol: float = 1e-6) -> bool:
         except Exception as exc:  # a crash of sympy is not a verdict: recorded on the result, never 0.0
             raise SymbolicError(f"sympy failed comparing sets {pred[:60]!r} and {ref[:60]!r}: {exc}") from exc
     if not isinstance(a, sympy.Expr) or not isinstance(b, sympy.Expr):
-        return bool(a == b)
+        return bool(a == b) or _canonical(a) == _canonical(b)
     return _expr_equal(a, b, rel_tol)
 
 
