@@ -8,21 +8,12 @@ labels were decided by reading the two answers (see ``data/README.md``), never b
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 import rewardlab
 from rewardlab.rewards.math import MathReward
-
-# Switch (temporary): many rows fail until the answer classes are implemented, so the module runs only when
-# REWARDLAB_ANSWER_CLASSES=1 is set, and the default suite stays green meanwhile. Remove this switch (the
-# `pytestmark` below) once the rows pass.
-pytestmark = pytest.mark.skipif(
-    os.environ.get("REWARDLAB_ANSWER_CLASSES") != "1",
-    reason="answer-class table: set REWARDLAB_ANSWER_CLASSES=1 to run it",
-)
 
 TABLE = Path(__file__).resolve().parent / "data" / "answer_classes.jsonl"
 

@@ -554,3 +554,17 @@ def test_parse_reference_rejects_non_answers(reference: object) -> None:
 def test_parse_reference_rejects_empty(reference: str) -> None:
     with pytest.raises(ValueError, match="empty"):
         parse_reference(reference)
+
+
+@pytest.mark.parametrize(
+    ("completion", "answer"),
+    [
+        (" 72</s>", "72"),
+        ("so the answer is \\boxed{5}<|im_end|>", "5"),
+        ("Therefore, the probability is 2/3. <|im_start|>user", "2/3"),
+        ("<answer>\\frac{3}{4}</answer><|endoftext|>", "\\frac{3}{4}"),
+    ],
+)
+def test_decoder_special_tokens_are_not_content(completion: str, answer: str) -> None:
+    parsed = parse(completion)
+    assert parsed is not None and parsed.norm == answer

@@ -156,8 +156,9 @@ class MathReward(Reward):
         pred = parse(sample.completion_text)
         if pred is None:
             return RewardResult(score=0.0, info={"reason": "no_answer", "reference": ref.norm})
+        lists = "," in pred.norm or "," in ref.norm  # the prompt is read only when the order could matter
         ordered = self.list_order == "ordered" or (
-            self.list_order == "auto" and bool(_ORDERED_PROMPT.search(sample.prompt_text[-2000:]))
+            self.list_order == "auto" and lists and bool(_ORDERED_PROMPT.search(sample.prompt_text[-2000:]))
         )
         info = {
             "answer": pred.raw[:200],

@@ -131,6 +131,15 @@ def equivalent(
         if m and parse_number(b) is not None:
             whole, frac = (m.group(1), m.group(2)) if m.group(1) is not None else (m.group(3), m.group(4))
             return equivalent(f"{whole}.{frac}", b, rel_tol=rel_tol, symbolic=symbolic, depth=depth + 1)
+    # "order these values": the list "f(2), f(1), f(4)" against the chain "f(2) < f(1) < f(4)"
+    for chain, listed in ((ref, pred), (pred, ref)):
+        order = _chain_order(chain)
+        seq = parse_seq(listed) if order is not None else None
+        if order is not None and seq is not None and seq.open == "":
+            return len(seq.items) == len(order) and all(
+                equivalent(a, b, rel_tol=rel_tol, symbolic=symbolic, depth=depth + 1)
+                for a, b in zip(seq.items, order, strict=True)
+            )
     if symbolic and (SET_SYNTAX.search(pred) or SET_SYNTAX.search(ref)):
         verdict = real_sets_equal(pred, ref, rel_tol)
         if verdict is not None:
@@ -184,6 +193,14 @@ def equivalent(
             if rs.open == ps.open == "" and (not ordered_lists or _solution_list(rs) or _solution_list(ps)):
                 return _same_elements(list(ps.items), list(rs.items), rel_tol, symbolic, depth)
             return _seq_equal(ps, rs, rel_tol, symbolic, depth)
+        # a set against one value: equal when the set holds that value only, written in several forms
+        # ("\\boxed{15\\frac{39}{40}} or \\boxed{\\frac{639}{40}}" against 639/40)
+        for seq, single in ((ps, ref), (rs, pred)):
+            if seq is not None and seq.open == "{" and (rs is None or ps is None):
+                return all(
+                    equivalent(item, single, rel_tol=rel_tol, symbolic=symbolic, depth=depth + 1)
+                    for item in seq.items
+                )
         # "(3)" vs "3" and similar single-item wrappers are handled symbolically below.
         if (rs and len(rs.items) >= 2) or (ps and len(ps.items) >= 2):
             return False
@@ -212,6 +229,23 @@ def equivalent(
         return sympy_equal(pred, ref, rel_tol)
     except Unreadable:  # a malformed answer is a wrong answer; TooComplex and SymbolicError propagate
         return False
+
+
+_CHAIN_SPLIT = re.compile(r"\s*(<|>|\\le |\\ge )\s*")
+
+
+def _chain_order(s: str) -> list[str] | None:
+    """The terms of ``a < b < c`` (or ``c > b > a``) from least to greatest; None unless a chain of three or
+    more terms with one direction."""
+    parts = _CHAIN_SPLIT.split(s)
+    terms, ops = parts[::2], parts[1::2]
+    if len(terms) < 3 or not all(t.strip() for t in terms):
+        return None
+    if all(o in ("<", "\\le ") for o in ops):
+        return [t.strip() for t in terms]
+    if all(o in (">", "\\ge ") for o in ops):
+        return [t.strip() for t in reversed(terms)]
+    return None
 
 
 def _states_value(lhs: str, rhs: str) -> bool:

@@ -54,7 +54,7 @@ A_COLON_RE = re.compile(r"(?:^|\n)\s*A:\s*([^\n]+)")
 # two or four+ digits after it and no list around it), a simple fraction "2/3". Not a digit inside a
 # word ("AZYUK2A", "x2"): a number starts after a non-letter.
 NUMBER_RE = re.compile(
-    r"(?<![A-Za-z_\d.])(?:-?\d+\s*/\s*\d+(?![\d.,/])|-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:,\d{1,2}(?![\d,]))?"
+    r"(?<![A-Za-z_\d.])(?:-?\d+\s*/\s*\d+(?!\d|[.,]\d|/)|-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:,\d{1,2}(?![\d,]))?"
     r"|-?\.\d+)"
 )
 # Words after which a number is the thing being stated ("... will be $324", "a total of 34 hours").
@@ -277,17 +277,41 @@ MATH_SPAN_RE = re.compile(
 )
 
 
+_CONCLUSION = re.compile(
+    r"\b(?:therefore|thus|hence|so|in conclusion|finally|consequently)\b[^.!?]*(?::|\bis|\bare|=)\s*$",
+    re.IGNORECASE,
+)
+
+
+_CONCLUDES = re.compile(r"(?:therefore|thus|hence|so|in conclusion|finally|consequently)\b", re.IGNORECASE)
+
+
 def last_sentence_answer(text: str) -> str | None:
     """The answer stated by the last sentence that holds maths or a number (rule 4 of the docstring)."""
     tail = text[-MAX_SCAN:]
     # Split outside display maths only: protect \[ ... \] blocks from the sentence splitter.
     blocks = re.split(r"(\\\[.*?\\\]|\$\$.*?\$\$)", tail, flags=re.DOTALL)
     sentences: list[str] = []
+    displays: set[int] = set()
     for i, block in enumerate(blocks):
         if i % 2:
+            displays.add(len(sentences))
             sentences.append(block)
         else:
             sentences.extend(s for s in _SENTENCE_END.split(block) if s.strip())
+    # "Therefore, the function is: \\[f(x) = -x + 1.\\] This function is injective (slope \\(-1\\))...": a
+    # display introduced by a concluding sentence is the answer, whatever remarks follow it.
+    for k in sorted(displays, reverse=True)[:2]:
+        later = sentences[k + 1 :]
+        if (
+            k > 0
+            and k >= len(sentences) - 4
+            and _CONCLUSION.search(sentences[k - 1])
+            and not any(_CONCLUDES.match(s.strip()) for s in later)  # a later conclusion states it instead
+        ):
+            inner = sentences[k][2:-2].strip().rstrip(".,").strip()
+            if re.search(r"[0-9]|\\(?:frac|sqrt|pi|infty)", inner):
+                return inner
     for sentence in reversed(sentences):
         bold = [b.strip() for b in re.findall(r"\*\*(.+?)\*\*", sentence) if re.search(r"[0-9\\]", b)]
         if bold:
@@ -315,9 +339,18 @@ def last_sentence_answer(text: str) -> str | None:
     return None
 
 
+# Special tokens a decoder may leave in the text ("72</s>", "<|im_end|>", "<|im_start|>user"): not content.
+_SPECIAL_TOKENS = re.compile(
+    r"<\|[A-Za-z0-9_]{1,40}\|>(?:user|assistant|system)?|</?s>|<eos>|<pad>|<end_of_turn>"
+)
+
+
 def extract_answer(text: str, *, tags: bool = True) -> tuple[str, str] | None:
     """``(answer_text, rule)`` for a completion, or None when no rule finds an answer."""
-    found = list(_ANSWER_TAG.finditer(text[-MAX_SCAN:])) if tags and "<answer>" in text.lower() else []
+    if "<" in text:
+        text = _SPECIAL_TOKENS.sub(" ", text)
+    tagged = tags and ("<answer>" in text or "<ANSWER>" in text or "<Answer>" in text)
+    found = list(_ANSWER_TAG.finditer(text[-MAX_SCAN:])) if tagged else []
     if found and found[-1].group(1).strip():  # <answer>..</answer>: the answer is in there, in any form
         inner = extract_answer(found[-1].group(1).replace("<answer>", " "), tags=False)
         if inner is not None:

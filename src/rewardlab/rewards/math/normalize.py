@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 _STRIP_CMDS = re.compile(
     r"\\(?:left|right|big|Big|bigg|Bigg|displaystyle|textstyle|boldsymbol(?=\{))(?![a-zA-Z])"
@@ -76,23 +77,36 @@ def strip_wrappers(s: str) -> str:
     return s.strip()
 
 
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_NEG_SPACE_THOUSANDS = re.compile(r",\s*\\!\s*")
+_TEXT_CONNECTIVE = re.compile(r"\\text\s*\{\s*(and|or)\s*\}")
+_TEXT_TIME = re.compile(r"\\text\s*\{\s*([ap])\.?\s?m\.?\s*\}", re.IGNORECASE)
+_DOTTED_TIME = re.compile(r"(?<![\\a-zA-Z])([ap])\.\s?m\.(?![a-zA-Z])", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1 << 16)  # a pure function of its argument; references repeat across a group
 def normalize(answer: str) -> str:
     """Canonical string for an answer: LaTeX noise, units, currency and spacing removed.
 
     Percent signs are kept as a trailing ``%`` so that the numeric path can accept both readings.
     """
+    plain = answer.strip()
+    if _PLAIN_NUMBER.fullmatch(plain):  # most answers: nothing to do
+        return plain
     s = strip_wrappers(answer)
     s = s.replace("\u2212", "-").replace("\u00d7", "\\times ").replace("\u00b7", "\\cdot ")
-    s = _DOUBLE_BS.sub(r"\\", s)
     s = s.replace("{,}", ",")
-    s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
     s = s.replace("\\$", "").replace("$", "")
-    s = re.sub(r",\s*\\!\s*", ",", s)  # "3,\\!110,\\! 400": a negative thin space joins thousands
-    s = s.replace("\\!", "")
-    s = re.sub(r"\\text\s*\{\s*(and|or)\s*\}", r" \1 ", s)  # a connective, never a unit
-    # a time of day: "4:30 \\text{ p.m.}" = "\\text{4:30 p.m.}" = "4:30 pm" (never the ratio 4:30)
-    s = re.sub(r"\\text\s*\{\s*([ap])\.?\s?m\.?\s*\}", r" \1m", s, flags=re.IGNORECASE)
-    s = re.sub(r"(?<![\\a-zA-Z])([ap])\.\s?m\.(?![a-zA-Z])", r"\1m", s, flags=re.IGNORECASE)
+    if "\\" in s:
+        s = _DOUBLE_BS.sub(r"\\", s)
+        s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
+        s = _NEG_SPACE_THOUSANDS.sub(",", s)  # "3,\\!110,\\! 400": a negative thin space joins thousands
+        s = s.replace("\\!", "")
+        s = _TEXT_CONNECTIVE.sub(r" \1 ", s)  # a connective, never a unit
+        # a time of day: "4:30 \\text{ p.m.}" = "\\text{4:30 p.m.}" = "4:30 pm" (never the ratio 4:30)
+        s = _TEXT_TIME.sub(r" \1m", s)
+    if "." in s:
+        s = _DOTTED_TIME.sub(r"\1m", s)
     s = _ungroup(s)
     s = _SPACES.sub(" ", s)
     s = _STRIP_CMDS.sub("", s)
