@@ -71,3 +71,18 @@ class BatchBehave(Behave):
         if "nan" in modes:
             out[0].score = float("nan")
         return out[:-1] if "short" in modes else out
+
+
+class Warmed(Reward):
+    """Scores 1.0 when its ``warmup`` ran in this process before the sample (0.0 otherwise)."""
+
+    name = "warmed"
+
+    def __init__(self) -> None:
+        self._warm_pid: int | None = None
+
+    def warmup(self) -> None:
+        self._warm_pid = os.getpid()
+
+    def compute(self, sample: Sample) -> float:
+        return 1.0 if self._warm_pid == os.getpid() else 0.0

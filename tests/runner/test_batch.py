@@ -82,3 +82,11 @@ def test_rows_that_are_not_samples_pass_beside_a_batch() -> None:
     assert [r.score for r in results] == [0.0, 1.0, None, 2.0, 3.0]
     assert results[2].error is not None and results[2].error.type == "SampleError"
     assert "row 2" in results[2].error.message
+
+
+def test_every_worker_calls_warmup_before_scoring_nested_rewards_too() -> None:
+    from _rewards import Warmed
+
+    nested = rl.combine(a=Warmed(), b=rl.combine(c=Warmed()))
+    results = rl.score(nested, rows({}, {}, {}), workers=2)
+    assert [r.components for r in results] == [{"a": 1.0, "b": 1.0, "b.c": 1.0}] * 3

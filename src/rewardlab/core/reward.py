@@ -51,6 +51,12 @@ class Reward:
         """Named rewards nested in this one (composites and wrappers override it); ``[]`` for a leaf."""
         return []
 
+    def warmup(self) -> None:
+        """Pay one-time costs (a parser's first use, a model's first forward pass) before scoring starts.
+
+        The runner calls it once in every worker process it starts, outside any sample's deadline.
+        """
+
     def score_batch(self, samples: Sequence[Sample]) -> list[RewardResult]:
         """Batch form: one result per sample, in order. The default loops.
 

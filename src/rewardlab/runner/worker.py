@@ -41,6 +41,18 @@ def score_one(reward: RewardLike, sample: Sample) -> RewardResult:
     return out
 
 
+def warmup(reward: Any) -> None:
+    """Call ``warmup()`` on the reward and every reward nested in it; a failing warm-up is not fatal (the
+    same failure will be recorded on the first sample that meets it)."""
+    from rewardlab.core.reward import walk
+
+    for _, node in walk(reward):
+        hook = getattr(node, "warmup", None)
+        if callable(hook):
+            with contextlib.suppress(Exception):
+                hook()
+
+
 def score_batch(reward: Any, samples: Sequence[Sample]) -> list[RewardResult] | None:
     """``reward.score_batch(samples)`` checked against the contract, or None when the caller must score
     the samples one by one instead (the batch raised, or answered with the wrong number or kind of
@@ -75,6 +87,7 @@ def worker_main(conn: Connection, reward_bytes: bytes, memory_mb: int | None, st
         os.setpgid(0, 0)  # own process group: the parent can kill whatever the reward started
     apply_limits(memory_mb)
     reward = pickle.loads(reward_bytes)
+    warmup(reward)
     while True:
         try:
             message = conn.recv()

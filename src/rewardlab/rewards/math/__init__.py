@@ -145,6 +145,11 @@ class MathReward(Reward):
         self.cache_size = cache_size
         self._cache: OrderedDict[tuple[str, str, bool], bool] = OrderedDict()
 
+    def warmup(self) -> None:
+        """latex2sympy builds its parser and sympy its inequality solver on first use (~0.3 s in all): do
+        both before the first sample's deadline."""
+        equivalent("x \\le \\frac{1}{2}", "(-\\infty, \\frac{1}{2}]")
+
     def __getstate__(self) -> dict[str, Any]:
         return {"rel_tol": self.rel_tol, "list_order": self.list_order, "cache_size": self.cache_size}
 

@@ -147,7 +147,10 @@ def equivalent(
     # A chain "x = 5+5+1 = 11" or "\\frac{3}{16} = 0.0011_2" states its result last.
     pred, ref = _reduce_chain(pred), _reduce_chain(ref)
     for a, b in ((pred, ref), (ref, pred)):
-        if "=" in a and "=" not in b and parse_seq(a) is None and _states_value(*a.split("=", 1)):
+        if "=" in a and "=" not in b and parse_seq(a) is None and not _states_value(*a.split("=", 1)):
+            if not _VAR_ASSIGN.match(a) and parse_seq(b) is None:
+                return False  # "A + B + C = -22" is an equation, never the value 18 (and no sympy needed)
+        elif "=" in a and "=" not in b and parse_seq(a) is None:
             last = a.rsplit("=", 1)[1].strip()
             return bool(last) and equivalent(
                 *((last, b) if a is pred else (b, last)),

@@ -28,6 +28,9 @@ def real_sets_equal(pred: str, ref: str, rel_tol: float) -> bool | None:
     ``x \\le 5``, ``-2 \\le x \\le 7`` = ``x \\in [-2, 7]``, ``1 \\le |z| \\le 3/2`` = the union of two
     intervals, ``x \\neq 5`` = ``\\mathbb{R} \\setminus \\{5\\}``. None when a side is not such a set (the
     caller goes on with its other readings); a relation against a plain value is not equal."""
+    for x, y in ((pred, ref), (ref, pred)):
+        if _is_relation(x) and _PLAIN_VALUE.fullmatch(y):
+            return False  # a relation is never a number: no need to ask sympy
     a, b = _as_real_set(pred), _as_real_set(ref)
     if a is None or b is None:
         if (a is None) != (b is None) and _is_relation(pred if a is not None else ref):
@@ -41,6 +44,9 @@ _RELATION = re.compile(r"\\le |\\ge |\\neq |<|>")
 
 _OR = re.compile(r"\s+or\s+|\\vee\b|\\lor\b", re.IGNORECASE)
 _AND = re.compile(r"\s+and\s+|\\wedge\b|\\land\b|,\s*(?![^()\[\]]*[)\]])", re.IGNORECASE)
+
+
+_PLAIN_VALUE = re.compile(r"[-+]?(?:\d+(?:\.\d+)?|\\frac\{\d+\}\{\d+\})%?")
 
 
 def _is_relation(s: str) -> bool:
