@@ -178,6 +178,20 @@ def equivalent(
         if ru is None or pu is None or len(ru) != len(pu):
             return False
         return _match_unordered(pu, ru, rel_tol, symbolic, depth)
+    pm, rm = parse_matrix(pred), parse_matrix(ref)
+    for mat, other in ((pm, ref), (rm, pred)):  # a column or row vector against the tuple of its entries
+        seq = parse_seq(other) if mat is not None and (pm is None or rm is None) else None
+        if (
+            mat is not None
+            and seq is not None
+            and seq.open in ("(", "")
+            and (len(mat) == 1 or all(len(r) == 1 for r in mat))
+        ):
+            cells = [c for row in mat for c in row]
+            return len(cells) == len(seq.items) and all(
+                equivalent(c, i, rel_tol=rel_tol, symbolic=symbolic, depth=depth + 1)
+                for c, i in zip(cells, seq.items, strict=True)
+            )
     rs, ps = parse_seq(ref), parse_seq(pred)
     if rs is not None or ps is not None:
         if rs is not None and ps is not None:
@@ -255,7 +269,7 @@ def _states_value(lhs: str, rhs: str) -> bool:
     """``lhs = rhs`` gives the value ``rhs``: a computation (``3 \\cdot 4 = 12``, ``\\frac{3}{16} = 0.0011_2``:
     numbers on both sides) or a named quantity (``\\cos \\angle RPS = -\\frac{24}{25}``, ``P(A) = 2/3``: names
     and no arithmetic on the left). ``2x + z = 1`` and ``7 = 11a + c`` are equations, not values."""
-    numeric = r"\\(?:frac|dfrac|sqrt|cdot|times|div|pi|left|right)(?![a-zA-Z])"
+    numeric = r"\\[a-zA-Z]+"  # command names (\\frac, \\binom, \\pi, \\alpha) are not variables
     # f(-2) + f(0), P(16): values of a function at numbers are numbers
     values = re.sub(r"(?<![\\a-zA-Z])[a-zA-Z]\([^()a-zA-Z=]*\)", " 1 ", lhs)
     if not re.search(r"[a-zA-Z]", re.sub(numeric, " ", values)):  # a computation

@@ -272,7 +272,8 @@ def answer_phrase(text: str) -> str | None:
 MATH_SPAN_RE = re.compile(
     r"\\\((.+?)\\\)|\\\[(.+?)\\\]|\$\$(.+?)\$\$|(?<![\\$])\$([^$]+?)\$(?!\$)"
     # LaTeX written outside any math span: "so x = \\frac{10}{9}", "\\sqrt{2}/2"
-    r"|(-?\d*\s*\\[dt]?frac\s*\{[^{}]*\}\s*\{[^{}]*\}|-?\d*\s*\\sqrt\s*\{[^{}]*\}(?:\s*/\s*\d+)?)",
+    # (a coefficient starts after a non-digit: a run of digits is never rescanned from every position)
+    r"|((?<!\d)-?\d{0,12}\s*\\[dt]?frac\s*\{[^{}]*\}\s*\{[^{}]*\}|(?<!\d)-?\d{0,12}\s*\\sqrt\s*\{[^{}]*\}(?:\s*/\s*\d+)?)",
     re.DOTALL,
 )
 
@@ -284,6 +285,9 @@ _CONCLUSION = re.compile(
 
 
 _CONCLUDES = re.compile(r"(?:therefore|thus|hence|so|in conclusion|finally|consequently)\b", re.IGNORECASE)
+
+
+_SPAN_JOINER = re.compile(r"\s*(?:,|;|,?\s*(?:and|or))\s*", re.IGNORECASE)
 
 
 def last_sentence_answer(text: str) -> str | None:
@@ -316,15 +320,21 @@ def last_sentence_answer(text: str) -> str | None:
         bold = [b.strip() for b in re.findall(r"\*\*(.+?)\*\*", sentence) if re.search(r"[0-9\\]", b)]
         if bold:
             return bold[-1].strip("$ ")
-        spans = [
-            (m.start(), next(g for g in m.groups() if g is not None).strip())
-            for m in MATH_SPAN_RE.finditer(sentence)
-        ]
-        spans = [(i, s) for i, s in spans if re.search(r"[0-9]|\\(?:frac|sqrt|pi|infty)", s)]
+        matches = [m for m in MATH_SPAN_RE.finditer(sentence)]
+        spans = [(m.start(), m.end(), next(g for g in m.groups() if g is not None).strip()) for m in matches]
+        spans = [(i, j, s) for i, j, s in spans if re.search(r"[0-9]|\\(?:frac|sqrt|pi|infty)", s)]
         plain = MATH_SPAN_RE.sub(lambda m: " " * (m.end() - m.start()), sentence)
         numbers = list(NUMBER_RE.finditer(plain))
         if spans and (not numbers or spans[-1][0] > numbers[-1].start()):
-            return spans[-1][1]
+            # "the roots are $x=1$ and $x=-4$": spans joined by and/or/commas give the answer together
+            group = [spans[-1]]
+            for prev in reversed(spans[:-1]):
+                if not _SPAN_JOINER.fullmatch(sentence[prev[1] : group[0][0]]):
+                    break
+                group.insert(0, prev)
+            if len(group) > 1:
+                return "\\{" + ", ".join(s for _, _, s in group) + "\\}"
+            return spans[-1][2]
         if not numbers:
             continue
         eq = plain.rfind("=")

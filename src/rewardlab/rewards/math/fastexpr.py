@@ -141,7 +141,10 @@ class _Parser:
                 if a[0] == b[0] == "num" and a[1].imag == b[1].imag == 0 and b[1] != 0:
                     return ("num", complex(int(tok) + a[1].real / b[1].real))
                 self.i = save
-            return ("num", complex(float(tok)))
+            try:
+                return ("num", complex(float(tok)))
+            except ValueError:  # "." alone
+                raise NotFast(f"not a number: {tok!r}") from None
         if tok in ("(", "{", "["):
             node = self.expr()
             self.take({"(": ")", "{": "}", "[": "]"}[tok])

@@ -39,7 +39,7 @@ _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree|\\circ")
 # more letters, so algebra such as "6x-5", "18x^7" or "15i - 12" is never read as a unit.
 _UNIT_WORDS = re.compile(
     r"^(?P<num>[-+]?[\d.,/]+(?:\\frac\{\d+\}\{\d+\})?|[-+]?\\frac\{[^{}]+\}\{[^{}]+\}|[-+]?\d*\\sqrt\{[^{}]+\}|\d*\\pi)"
-    r"\s*(?P<unit>[a-zA-Z]{2,}\.?(?:[ -]?[a-zA-Z]{2,}\.?)*(?:\^\{?\d\}?)?)$"
+    r"\s*(?P<unit>[a-zA-Z]{2,}\.?(?:(?:(?<=\.)|[ -])[a-zA-Z]{2,}\.?)*(?:\^\{?\d\}?)?)$"
 )
 _NUM = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _FRAC_SHORT = re.compile(r"\\frac\s*(\d)\s*(\d)")  # \frac34 -> \frac{3}{4}
@@ -50,7 +50,9 @@ _THOUSANDS = re.compile(r"(?<![\d.])([1-9]\d{0,2}(?:,\d{3})+)(?![\d])")
 # The left side of an assignment that names the answer: a variable (x, a_3, x_{10}), a function value
 # (f(x)), a tuple of names ((p,q)), a ratio or fraction of names (A:B, \frac{NO}{BO}), a length (|AB|), a
 # name (AB, S_{MBCN}). No digits outside subscripts and no operators: "x + 1 = 3" is an equation.
-_NAME = r"[a-zA-Z](?:_\{?\w+\}?|')*"
+# One way to read every name (no nested quantifier can split a run two ways, so no catastrophic
+# backtracking): a subscript is braced, a number, or one letter; "S_MBCN" is S_M then B, C, N.
+_NAME = r"[a-zA-Z](?:_(?:\{[^{}]*\}|\d+|[a-zA-Z])|')*"
 _NAMES = rf"(?:{_NAME})+"
 _LHS = (
     rf"(?:{_NAMES}(?:\([^()=]*\))?|\(\s*{_NAME}(?:\s*,\s*{_NAME})+\s*\)|\|{_NAMES}\|"
@@ -78,6 +80,22 @@ def strip_wrappers(s: str) -> str:
 
 
 _PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_CURRENCY = re.compile(r"[€£¥₹₽₩]|\\(?:euro|pounds|yen)\b|\b(?:EUR|GBP|USD)\b")
+_REPEATING = re.compile(
+    r"(-?)(?<!\d)(\d{0,30})\.(\d{0,30})\\overline\s*\{(\d{1,30})\}"
+)  # bounded: no bignums
+
+
+def _repeating_fraction(m: re.Match[str]) -> str:
+    """``0.\\overline{3}`` -> ``1/3``, ``1.2\\overline{45}`` -> ``679/550``: a repeating decimal is a rational."""
+    sign, whole, fixed, period = m.groups()
+    scale, cycle = 10 ** len(fixed), 10 ** len(period) - 1
+    value = (
+        Fraction(int(whole or 0)) + Fraction(int(fixed or 0), scale) + Fraction(int(period), scale * cycle)
+    )
+    return f"{sign}{value.numerator}/{value.denominator}"
+
+
 _NEG_SPACE_THOUSANDS = re.compile(r",\s*\\!\s*")
 _TEXT_CONNECTIVE = re.compile(r"\\text\s*\{\s*(and|or)\s*\}")
 _TEXT_TIME = re.compile(r"\\text\s*\{\s*([ap])\.?\s?m\.?\s*\}", re.IGNORECASE)
@@ -97,6 +115,9 @@ def normalize(answer: str) -> str:
     s = s.replace("\u2212", "-").replace("\u00d7", "\\times ").replace("\u00b7", "\\cdot ")
     s = s.replace("{,}", ",")
     s = s.replace("\\$", "").replace("$", "")
+    s = _CURRENCY.sub("", s)
+    if "\\overline" in s:
+        s = _REPEATING.sub(_repeating_fraction, s)
     if "\\" in s:
         s = _DOUBLE_BS.sub(r"\\", s)
         s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
@@ -113,6 +134,7 @@ def normalize(answer: str) -> str:
     for pattern, spelling in _RELATIONS:
         s = pattern.sub(spelling, s)
     s = _DEGREES.sub("", s)
+    s = s.replace("\\varnothing", "\\emptyset")
     s = s.replace("\\%", "%").replace("\\percent", "%")
     # \text{...}: drop units after a value, unwrap when the text is the whole answer.
     texts = list(_TEXT.finditer(s))
@@ -130,9 +152,10 @@ def normalize(answer: str) -> str:
     s = s.replace("\\{", "{").replace("\\}", "}") if s.startswith("\\{") else s
     s = re.sub(r"\s+", " ", s).strip()
     s = re.sub(r"^(?:dollars?|usd)\s*|\s*(?:dollars?|usd|cents?)$", "", s, flags=re.IGNORECASE)
-    m = _UNIT_WORDS.match(s)
+    head, eq, value = s.rpartition("=")  # "x = 5 cm": the unit of the value
+    m = _UNIT_WORDS.match(value.strip() if eq and _VAR_ASSIGN.match(head + "= 0") else s)
     if m and not re.fullmatch(r"[a-zA-Z]", m.group("unit").strip()) and m.group("unit").strip() != "i":
-        s = m.group("num")
+        s = f"{head.strip()} = {m.group('num')}" if eq and _VAR_ASSIGN.match(head + "= 0") else m.group("num")
     bracketed = s[:1] in "([" and s[-1:] in ")]"  # "[-36,104]" is an interval, not -36104
     if not bracketed and "," not in _THOUSANDS.sub("", s):
         s = _THOUSANDS.sub(lambda m: m.group(1).replace(",", ""), s)

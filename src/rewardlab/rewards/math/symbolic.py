@@ -37,6 +37,10 @@ def to_sympy(s: str) -> Any:
         expr = latex2sympy(s.replace("%", "/100"))
     except Exception as exc:  # the converter raises bare Exception on syntax errors
         raise Unreadable(f"cannot read {s[:80]!r}: {exc}".splitlines()[0]) from None
+    if isinstance(expr, sympy.Basic) and _nesting(expr) > MAX_NESTING:
+        # latex2sympy keeps "22/100/100/..." unevaluated; sympy's evalf visits such a tree once per path,
+        # so time doubles with every level (18 levels: 10 s). Real answers nest far less.
+        raise TooComplex(f"{s[:60]!r} nests deeper than {MAX_NESTING} levels")
     if isinstance(expr, sympy.Basic):
         subs = {}
         for sym in expr.free_symbols:
@@ -47,6 +51,22 @@ def to_sympy(s: str) -> Any:
         if subs:
             expr = expr.xreplace(subs)
     return expr
+
+
+MAX_NESTING = 12
+
+
+def _nesting(expr: Any) -> int:
+    """Depth of the expression tree (stops counting past ``MAX_NESTING``)."""
+    deepest = 0
+    stack = [(expr, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_NESTING:
+            break
+        stack.extend((a, depth + 1) for a in getattr(node, "args", ()))
+    return deepest
 
 
 def explicit(x: Any) -> Any:
