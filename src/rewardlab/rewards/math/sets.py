@@ -42,6 +42,7 @@ def real_sets_equal(pred: str, ref: str, rel_tol: float) -> bool | None:
 _RELATION = re.compile(r"\\le |\\ge |\\neq |<|>")
 
 
+_SET_BUILDER = re.compile(r"\{\s*([a-zA-Z])\s*(?:\||\\mid|:)\s*(.+)\}", re.DOTALL)
 _OR = re.compile(r"\s+or\s+|\\vee\b|\\lor\b", re.IGNORECASE)
 _AND = re.compile(r"\s+and\s+|\\wedge\b|\\land\b|,\s*(?![^()\[\]]*[)\]])", re.IGNORECASE)
 
@@ -61,11 +62,14 @@ def _as_real_set(s: str) -> Any:
 
     if len(s) > MAX_SYMPY_CHARS // 2:
         return None
+    builder = _SET_BUILDER.fullmatch(s.strip())  # {x | -1 < x < 2}, {x \\mid x > 1}, {x : x \\le 0}
+    if builder:
+        return _as_real_set(builder.group(2).strip())
     # "x < 2 or x > 3" is a union; "0 < x < 36, x \\neq 9" and "2 < x and x \\neq 12" an intersection
     for joiner, combine in ((_OR, sympy.Union), (_AND, sympy.Intersection)):
         parts = [p for p in joiner.split(s) if p.strip()]
         if len(parts) > 1:
-            if not all(_is_relation(p) for p in parts):
+            if not all(_is_relation(p) or "\\in" in p for p in parts):
                 return None
             sets = [_as_real_set(p.strip()) for p in parts]
             return None if any(x is None for x in sets) else combine(*sets)
