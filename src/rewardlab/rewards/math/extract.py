@@ -249,6 +249,9 @@ def _clip_phrase(s: str) -> str:
     """Cut an answer phrase at the end of its sentence; keep decimals such as 3.5 intact."""
     s = s.split("\n")[0] if not s.lstrip().startswith(("$$", "\\[")) else s
     s = re.split(rf"{_NOT_ABBREVIATION}\.\s+(?=[A-Z])|\.\s*$|\s+I hope it is correct", s)[0]
+    s = re.split(r",?\s+(?:i\.\s?e\.|e\.\s?g\.|that is|which is|or equivalently)[\s,]", s)[
+        0
+    ]  # "x = 1/2, i.e. 0.5"
     return s.strip().rstrip(".").strip()
 
 

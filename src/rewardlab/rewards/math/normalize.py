@@ -69,6 +69,9 @@ def strip_wrappers(s: str) -> str:
         s = s.strip().rstrip(".").strip()
         if len(s) >= 2 and s[0] == s[-1] and s[0] in "\"'`":  # "12 and 13", `x = 2`
             s = s[1:-1]
+        for mark in ("**", "__"):  # Markdown emphasis around the whole answer: **12**
+            if len(s) > 2 * len(mark) and s.startswith(mark) and s.endswith(mark):
+                s = s[len(mark) : -len(mark)]
         if s.startswith("$") and s.endswith("$"):
             s = s.strip("$")
         for a, b in (("\\(", "\\)"), ("\\[", "\\]")):
