@@ -86,3 +86,32 @@ class Warmed(Reward):
 
     def compute(self, sample: Sample) -> float:
         return 1.0 if self._warm_pid == os.getpid() else 0.0
+
+
+_LEAK: list[bytes] = []
+
+
+class Hostile(Reward):
+    """Rewards that misbehave at the process boundary, as ``metadata["do"]`` says: ``deep_info`` (a result
+    nested too deep to pickle), ``leak`` (keeps 64 MB per call until the worker's memory cap), ``alloc`` (64 MB for a moment), ``nan``
+    (a NaN component), ``nan_info`` (NaN in info); anything else scores 1.0."""
+
+    name = "hostile"
+
+    def compute(self, sample: Sample) -> float | RewardResult:
+        do = sample.metadata.get("do")
+        if do == "deep_info":
+            deep: list = []
+            for _ in range(100_000):
+                deep = [deep]
+            return RewardResult(score=1.0, info={"deep": deep})
+        if do == "leak":
+            _LEAK.append(b"x" * (64 << 20))
+            return 1.0
+        if do == "alloc":  # needs 64 MB for a moment: fails only in a worker whose memory leaked away
+            return float(len(b"x" * (64 << 20)) > 0)
+        if do == "nan":
+            return RewardResult(score=1.0, components={"part": float("nan")})
+        if do == "nan_info":
+            return RewardResult(score=1.0, info={"ratio": float("inf"), "ok": [1.0, float("nan")]})
+        return 1.0

@@ -154,7 +154,10 @@ class RewardResult:
             "error": self.error.to_dict() if self.error else None,
         }
         if with_info:
-            out["info"] = self.info
+            nonfinite: list[str] = []
+            out["info"] = _finite_json(self.info, "info", nonfinite)
+            if nonfinite:  # NaN/inf are not JSON: null, and the places named
+                out["info"]["nonfinite"] = nonfinite
         if self.step_scores is not None:
             out["step_scores"] = list(self.step_scores)
         return out
@@ -170,6 +173,20 @@ class RewardResult:
             info=dict(data.get("info") or {}),
             step_scores=list(data["step_scores"]) if data.get("step_scores") is not None else None,
         )
+
+
+def _finite_json(value: Any, path: str, found: list[str], depth: int = 0) -> Any:
+    """``value`` with every NaN/inf float replaced by None (their paths appended to ``found``)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        found.append(path)
+        return None
+    if depth > 50:
+        return value
+    if isinstance(value, dict):
+        return {k: _finite_json(v, f"{path}.{k}", found, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_json(v, f"{path}[{i}]", found, depth + 1) for i, v in enumerate(value)]
+    return value
 
 
 def _finite_or_none(value: float | None) -> float | None:

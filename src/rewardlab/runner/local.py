@@ -38,12 +38,20 @@ import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from multiprocessing.connection import Connection, wait
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from rewardlab.core.reward import RewardLike, walk
 from rewardlab.core.spec import RewardSpec, as_reward
-from rewardlab.core.types import RewardResult, Sample
-from rewardlab.errors import ConfigError, RewardLabError, RewardTimeoutError, ScoringError, WorkerCrashedError
+from rewardlab.core.types import ErrorInfo, RewardResult, Sample
+from rewardlab.errors import (
+    ConfigError,
+    RewardLabError,
+    RewardTimeoutError,
+    SampleError,
+    ScoringError,
+    WorkerCrashedError,
+)
 from rewardlab.runner._base import (
     DEFAULT_CHUNK,
     BaseRunner,
@@ -54,7 +62,7 @@ from rewardlab.runner._base import (
     as_sample,
     check_rows,
 )
-from rewardlab.runner.worker import score_batch, score_one, worker_main
+from rewardlab.runner.worker import RECYCLE, score_batch, score_one, worker_main
 
 
 def preload_modules(reward: RewardLike) -> set[str]:
@@ -299,7 +307,7 @@ class Runner(BaseRunner):
                         done[i] = item
                     else:
                         pending.append((i, item))
-                self._feed(pending)
+                self._feed(pending, done)
                 busy = [w for w in self._pool if w.outstanding]
                 if not busy and not pending:
                     while next_out in done:
@@ -318,7 +326,7 @@ class Runner(BaseRunner):
             _shutdown(self._pool)  # an abandoned or failed call must not leave half-fed workers
             raise
 
-    def _feed(self, pending: deque[tuple[int, Sample]]) -> None:
+    def _feed(self, pending: deque[tuple[int, Sample]], done: dict[int, RewardResult]) -> None:
         while pending:
             idle = next((w for w in self._pool if not w.outstanding), None)
             if idle is None:
@@ -334,7 +342,12 @@ class Runner(BaseRunner):
             for i, _ in chunk:
                 self._solo.discard(i)
             try:
-                idle.conn.send((chunk, self._batched and not solo))
+                payload = bytes(ForkingPickler.dumps((chunk, self._batched and not solo)))
+            except Exception:  # a sample that cannot be pickled (nested too deep, a lock in metadata)
+                pending.extendleft(reversed(_sendable(chunk, done)))
+                continue
+            try:
+                idle.conn.send_bytes(payload)
             except (OSError, ValueError):
                 pending.extendleft(reversed(chunk))
                 self._replace(idle)
@@ -355,11 +368,17 @@ class Runner(BaseRunner):
                 continue
             try:
                 while w.outstanding and w.conn.poll():
-                    for index, result in w.conn.recv():
+                    message = w.conn.recv()
+                    if message == RECYCLE:  # a sample ran out of memory: the rest go to a fresh worker
+                        pending.extendleft(reversed(w.outstanding))
+                        w.outstanding.clear()
+                        self._replace(w)
+                        break
+                    for index, blob in message:
                         expected, _ = w.outstanding.popleft()
                         if index != expected:  # pragma: no cover - protocol invariant
                             raise RuntimeError(f"worker answered sample {index}, expected {expected}")
-                        done[index] = result
+                        done[index] = _unblob(blob)
                     self._failed_starts = 0
             except (EOFError, OSError):
                 current, _, span = w.current()
@@ -410,6 +429,32 @@ class Runner(BaseRunner):
         pending.extendleft(reversed(rest))
         w.outstanding.clear()
         self._replace(w)
+
+
+def _sendable(chunk: list[tuple[int, Sample]], done: dict[int, RewardResult]) -> list[tuple[int, Sample]]:
+    """The samples of ``chunk`` that can be pickled; each one that cannot gets its own error in ``done``."""
+    keep = []
+    for index, sample in chunk:
+        try:
+            ForkingPickler.dumps(sample)
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+            error = SampleError(f"cannot be sent to a worker process ({reason})", index=index)
+            done[index] = RewardResult.failure(ErrorInfo("SampleError", str(error)))
+        else:
+            keep.append((index, sample))
+    return keep
+
+
+def _unblob(blob: bytes) -> RewardResult:
+    """A result as the worker pickled it; one the parent cannot read is that sample's error."""
+    try:
+        result = pickle.loads(blob)
+    except Exception as exc:  # RecursionError, a class the parent cannot import...
+        return RewardResult.failure(TypeError(f"result could not be read back: {type(exc).__name__}: {exc}"))
+    if not isinstance(result, RewardResult):
+        return RewardResult.failure(TypeError(f"worker sent {type(result).__name__}, expected RewardResult"))
+    return result
 
 
 def pickled(reward: RewardLike) -> bytes:

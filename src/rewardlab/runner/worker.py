@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import pickle
 import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from rewardlab.core.reward import RewardLike
@@ -38,6 +40,10 @@ def score_one(reward: RewardLike, sample: Sample) -> RewardResult:
         return RewardResult.failure(exc)
     if not isinstance(out, RewardResult):
         return RewardResult.failure(TypeError(f"reward returned {type(out).__name__}, expected RewardResult"))
+    bad = [k for k, v in out.components.items() if not isinstance(v, int | float) or not math.isfinite(v)]
+    if bad:  # a component is a number by contract; NaN would also be an invalid JSON token downstream
+        values = ", ".join(f"{k}={out.components[k]!r}" for k in bad[:5])
+        return RewardResult.failure(ValueError(f"component(s) not a finite number: {values}"), **out.info)
     return out
 
 
@@ -111,6 +117,9 @@ def worker_main(conn: Connection, reward_bytes: bytes, memory_mb: int | None, st
             return
 
 
+RECYCLE = "recycle"  # sent after the results of a sample that ran out of memory: start a fresh worker
+
+
 def _score_each(conn: Connection, reward: Any, chunk: list[tuple[int, Sample]], state: Any) -> bool:
     # Results go back in small batches (every FLUSH_S or at the end of the chunk): one message per
     # sample costs more than a fast reward itself. Deadlines do not depend on this (see ``state``).
@@ -119,8 +128,16 @@ def _score_each(conn: Connection, reward: Any, chunk: list[tuple[int, Sample]], 
     for n, (index, sample) in enumerate(chunk):
         state[1] = time.monotonic()  # start time first, then the index: the parent reads index first
         state[0] = index
-        batch.append((index, score_one(reward, sample)))
+        result = score_one(reward, sample)
+        batch.append((index, result))
         now = time.monotonic()
+        if result.error is not None and result.error.type == "MemoryError":
+            # memory a reward leaked stays leaked: every later sample here would fail the same way
+            state[0] = -1
+            if _send(conn, batch):
+                with contextlib.suppress(OSError, ValueError):
+                    conn.send(RECYCLE)
+            return False
         if n == len(chunk) - 1:
             state[0] = -1
         if n == len(chunk) - 1 or now - last_flush >= FLUSH_S:
@@ -131,17 +148,21 @@ def _score_each(conn: Connection, reward: Any, chunk: list[tuple[int, Sample]], 
     return True
 
 
+def _blob(result: RewardResult) -> bytes:
+    """One result pickled on its own, so that a result that cannot cross (too deep, unpicklable ``info``)
+    costs only its own sample, on either side of the pipe."""
+    try:
+        return bytes(ForkingPickler.dumps(result))
+    except Exception as exc:  # RecursionError, PicklingError, TypeError...: that sample's error
+        failure = RewardResult.failure(
+            TypeError(f"result could not be sent back: {type(exc).__name__}: {exc}")
+        )
+        return bytes(ForkingPickler.dumps(failure))
+
+
 def _send(conn: Connection, batch: list[tuple[int, RewardResult]]) -> bool:
     try:
-        conn.send(batch)
-    except (pickle.PicklingError, TypeError, AttributeError):
-        # One result in the batch cannot be pickled: send them one by one, replacing the bad ones.
-        for index, result in batch:
-            try:
-                conn.send([(index, result)])
-            except (pickle.PicklingError, TypeError, AttributeError) as exc:
-                failure = RewardResult.failure(TypeError(f"result could not be sent back: {exc}"))
-                conn.send([(index, failure)])
+        conn.send([(index, _blob(result)) for index, result in batch])
     except (BrokenPipeError, OSError):
         return False
     return True
