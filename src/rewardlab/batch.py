@@ -17,7 +17,8 @@ from rich.console import Console
 
 from rewardlab.core.spec import RewardSpec
 from rewardlab.core.types import ErrorInfo, RewardResult
-from rewardlab.io import BadRow, RowWriter, count_rows, read_rows, row_to_sample, scored_row
+from rewardlab.errors import ConfigError
+from rewardlab.io import BadRow, RowWriter, count_rows, read_rows, row_to_sample, same_file, scored_row
 from rewardlab.report import Summary
 from rewardlab.runner import RunnerSettings, make_runner
 from rewardlab.runner.factory import Backend
@@ -40,6 +41,9 @@ def score_file(
 ) -> Summary:
     """Score every row of ``input`` (``.jsonl``, ``.jsonl.gz``, ``.parquet``) into ``out_path``.
 
+    ``out_path`` appears only when every row was written (a temporary file is renamed at the end): an
+    error or Ctrl-C leaves it as it was. ``out_path`` may not be the input itself (or a link to it).
+
     ``spec`` is anything :func:`~rewardlab.as_reward` accepts; runner settings come from its ``[runner]``
     table (or ``settings``) with ``overrides`` (``workers=``, ``timeout=``, ``on_error=``; None = unset)
     on top. ``mapping`` renames columns (``{"completion": "solution"}``). A progress bar is shown on a
@@ -47,6 +51,8 @@ def score_file(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    if same_file(input, out_path):
+        raise ConfigError(f"--out {str(out_path)!r} is the input file: scoring would overwrite what it reads")
     mapping = dict(mapping or {})
     err = console or Console(stderr=True)
     total = count_rows(Path(input)) if Path(input).is_file() else None

@@ -96,6 +96,9 @@ def score(
     except RewardError as exc:
         _fail(exc, code=1)
         return
+    except KeyboardInterrupt:
+        err.print(f"interrupted: nothing was written to {out_path} (it is as it was before this run)")
+        raise typer.Exit(130) from None
     except (RewardLabError, KeyError) as exc:
         _fail(exc)
         return
