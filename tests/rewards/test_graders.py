@@ -75,6 +75,36 @@ def test_formulas_are_not_eval(formula: str, fragment: str) -> None:
     assert problems and any(fragment in p for p in problems), problems
 
 
+@pytest.mark.parametrize(
+    ("formula", "fragment"),
+    [("abs(exact, exact)", "abs() takes 1 positional"), ("max(exact, key=exact)", "keywords"),
+     ("min()", "min() takes 1 to 64"), ("+".join(["exact"] * 1000), "longer than 2000"),
+     ("-" * 1500 + "exact", "nested")],
+)  # fmt: skip
+def test_formulas_outside_the_grammar_are_reported_never_a_crash(formula: str, fragment: str) -> None:
+    g = {"type": "multi", "name": "m", "calculate_output": formula, "graders": {"exact": sc("eq")}}
+    problems = validate_grader(g)
+    assert problems and any(fragment in p for p in problems), problems
+
+
+@pytest.mark.parametrize("formula", ["exact / 0", "exp(1000)", "log(0)", "sqrt(-1)", "exp(700) * exp(700)"])
+def test_formulas_without_a_finite_value_are_flagged_errors(formula: str) -> None:
+    g = {"type": "multi", "name": "m", "calculate_output": formula, "graders": {"exact": sc("eq")}}
+    assert validate_grader(g) == []
+    out = run_grader(g, "Paris", ITEM)
+    assert flags(out) == {"formula_parse_error"}
+
+
+def test_min_and_max_of_one_value() -> None:
+    g = {
+        "type": "multi",
+        "name": "m",
+        "calculate_output": "min(exact) + max(exact)",
+        "graders": {"exact": sc("eq")},
+    }
+    assert run_grader(g, "Paris", ITEM)["reward"] == 2.0
+
+
 def test_validation_lists_every_problem() -> None:
     problems = validate_grader({"type": "string_check", "operation": "regex", "input": 3})
     assert len(problems) == 4  # name, input, reference, operation

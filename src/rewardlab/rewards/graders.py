@@ -50,7 +50,7 @@ ERROR_FLAGS = (
     "model_grader_parse_error",
 )
 _TEMPLATE = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
-_FUNCS: dict[str, Any] = {"min": min, "max": max, "abs": abs, "floor": math.floor, "ceil": math.ceil, "exp": math.exp,
+_FUNCS: dict[str, Any] = {"min": lambda *a: min(a), "max": lambda *a: max(a), "abs": abs, "floor": math.floor, "ceil": math.ceil, "exp": math.exp,
           "sqrt": math.sqrt, "log": math.log}  # fmt: skip
 
 
@@ -111,7 +111,7 @@ def validate_grader(grader: Any, path: str = "grader") -> list[str]:
             problems.append(f"{path}.calculate_output: required, a formula over the sub-grader names")
         else:
             try:
-                _check_formula(ast.parse(formula, mode="eval").body, set(subs))
+                _check_formula(parse_formula(formula), set(subs))
             except (SyntaxError, GraderError) as exc:
                 problems.append(f"{path}.calculate_output: {exc}")
     return problems
@@ -191,9 +191,45 @@ def _similarity(metric: str, text: str, ref: str) -> float:
     )
 
 
+MAX_FORMULA_CHARS = 2000
+MAX_FORMULA_DEPTH = 60
+_ARITY = {"min": (1, 64), "max": (1, 64), "abs": (1, 1), "floor": (1, 1), "ceil": (1, 1), "exp": (1, 1),
+          "sqrt": (1, 1), "log": (1, 1)}  # fmt: skip
+
+
+def parse_formula(formula: str) -> ast.AST:
+    """The formula's expression tree; a formula that is too long or nested too deep for the grammar is a
+    :class:`GraderError` (answered 422), never a crash of the parser."""
+    if len(formula) > MAX_FORMULA_CHARS:
+        raise GraderError("formula_parse_error", f"formula longer than {MAX_FORMULA_CHARS} characters")
+    try:
+        return ast.parse(formula, mode="eval").body
+    except (RecursionError, MemoryError):
+        raise GraderError("formula_parse_error", "formula nested too deeply") from None
+
+
+def _depth(node: ast.AST) -> int:
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((c, d + 1) for c in ast.iter_child_nodes(n))
+    return deepest
+
+
 def _check_formula(node: ast.AST, names: set[str]) -> None:
     allowed = (ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.BoolOp, ast.Constant, ast.Name, ast.Call)
+    if _depth(node) > MAX_FORMULA_DEPTH:
+        raise GraderError("formula_parse_error", f"formula nested deeper than {MAX_FORMULA_DEPTH} levels")
     for sub in ast.walk(node):
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id in _ARITY:
+            low, high = _ARITY[sub.func.id]
+            if sub.keywords or not low <= len(sub.args) <= high:
+                raise GraderError(
+                    "formula_parse_error",
+                    f"{sub.func.id}() takes {low if low == high else f'{low} to {high}'} positional "
+                    f"argument(s), got {len(sub.args)}{' and keywords' if sub.keywords else ''}",
+                )
         if isinstance(sub, ast.expr) and not isinstance(sub, allowed):
             raise GraderError("formula_parse_error", f"{type(sub).__name__} is not allowed in a formula")
         if isinstance(sub, ast.Name) and sub.id not in names and sub.id not in _FUNCS:
@@ -280,12 +316,15 @@ def grade(
             name: grade(sub, model_sample, item, timeout=timeout)[0]
             for name, sub in grader["graders"].items()
         }
-        tree = ast.parse(grader["calculate_output"], mode="eval").body
+        tree = parse_formula(grader["calculate_output"])
         _check_formula(tree, set(subs))
         try:
-            return _eval_formula(tree, subs), subs
-        except (ZeroDivisionError, OverflowError, ValueError) as exc:
+            value = _eval_formula(tree, subs)
+        except (ZeroDivisionError, OverflowError, ValueError, TypeError) as exc:
             raise GraderError("formula_parse_error", f"formula failed: {exc}") from exc
+        if not math.isfinite(value):
+            raise GraderError("formula_parse_error", f"formula gave {value}, not a finite number")
+        return value, subs
     raise GraderError("other_error", f"grader type {kind!r} is not available")
 
 
