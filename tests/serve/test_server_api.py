@@ -301,3 +301,38 @@ def test_one_error_body_for_every_refusal() -> None:
                     assert body["error"]["field"] == field
 
     run(main())
+
+
+def test_a_client_cannot_make_the_server_open_a_database_it_names(tmp_path: Any) -> None:
+    import sqlite3
+
+    outside = tmp_path / "secret.sqlite"
+    with sqlite3.connect(outside) as db:
+        db.execute("create table t (x)")
+        db.execute("insert into t values (42)")
+    allowed = tmp_path / "dbs"
+    (allowed / "shop").mkdir(parents=True)
+    with sqlite3.connect(allowed / "shop" / "shop.sqlite") as db:
+        db.execute("create table t (x)")
+        db.execute("insert into t values (7)")
+    spec = {"type": "sql", "db_dir": str(allowed)}
+
+    async def main() -> None:
+        async with Server(spec=spec, workers=1) as c:
+            samples = [
+                {"completion": "SELECT x FROM t", "reference": {"db_id": "shop", "sql": "SELECT 7"}},
+                {"completion": "SELECT x FROM t", "reference": {"db_path": str(outside), "sql": "SELECT 42"}},
+                {
+                    "completion": "SELECT 1",
+                    "reference": {"db_id": "secret", "db_dir": str(tmp_path), "sql": "SELECT 1"},
+                },
+            ]
+            out = (await c.post("/v1/score", json={"samples": samples})).json()["results"]
+            assert out[0]["reward"] == 1.0
+            assert out[1]["reward"] is None and out[1]["error"]["type"] == "PermissionError"
+            assert "outside the allowed roots" in out[1]["error"]["message"]
+            assert out[2]["reward"] is None and out[2]["error"] is not None  # its own db_dir is ignored
+            named = await c.post("/v1/score", json={"samples": samples[1:2], "reward": "sql"})
+            assert named.json()["results"][0]["error"]["type"] == "PermissionError"
+
+    run(main())

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from fastapi.responses import JSONResponse, Response
 
 from rewardlab.core.registry import REGISTRY, unknown_name_message
+from rewardlab.core.reward import walk
 from rewardlab.core.spec import DEFAULT_SPEC, RewardSpec, load_spec
 from rewardlab.core.types import RewardResult, Sample
 from rewardlab.errors import ConfigError, Overloaded, ServiceError
@@ -58,6 +59,15 @@ class ServeSettings:
             problems.append(f"error_score must be finite, got {self.error_score!r}")
         if problems:
             raise ConfigError(problems, where="server settings")
+
+
+def confine_files(reward: Any) -> None:
+    """On a shared server a reference must not open any file of the host: every SQL reward in the tree
+    reads databases only under the directories its spec names (``db_dir``), or none."""
+    for _, node in walk(reward):
+        if hasattr(node, "db_roots") and getattr(node, "db_roots", None) is None:
+            db_dir = getattr(node, "db_dir", None)
+            node.db_roots = [db_dir] if db_dir else []
 
 
 class ApiError(Exception):
@@ -117,6 +127,7 @@ class ServerState:
         self.reward, self.runner_settings = resolve(
             loaded, workers=settings.workers or None, timeout=settings.timeout, on_error=settings.on_error
         )
+        confine_files(self.reward)
         self.batchers: dict[str, MicroBatcher] = {}
         self.registry = CollectorRegistry()
         self.requests = Counter(
@@ -155,6 +166,7 @@ class ServerState:
                     "reward",
                 )
             reward = REGISTRY.build(name)
+            confine_files(reward)
         else:
             reward = self.reward
         s = self.settings

@@ -111,7 +111,9 @@ class SqlReward(Reward):
     ``rel_tol`` / ``abs_tol`` (number tolerance), ``column_order`` (``"strict"`` or ``"any"``),
     ``ngram_n`` (n of the n-gram similarity, default 2), ``weights`` (None: the score is the execution
     match; a dict over ``execution, syntax, executable, schema, ngram``: the weighted sum), ``db_dir``
-    (where ``db_id`` references live), ``cache_size`` (gold results kept per process).
+    (where ``db_id`` references live), ``cache_size`` (gold results kept per process), ``db_roots``
+    (None: any path; a list: databases must resolve under one of these directories, and a reference's
+    own ``db_dir`` is ignored; the server sets it).
     """
 
     name = "sql"
@@ -128,6 +130,7 @@ class SqlReward(Reward):
         weights: dict[str, float] | None = None,
         db_dir: str | None = None,
         cache_size: int = 1024,
+        db_roots: list[str] | None = None,
     ) -> None:
         _positive("sql", "query_timeout", query_timeout)
         _positive("sql", "max_rows", max_rows, integer=True)
@@ -155,6 +158,10 @@ class SqlReward(Reward):
             weights = {k: float(v) for k, v in weights.items()}
         if db_dir is not None and not isinstance(db_dir, str | Path):
             raise ValueError(f"`db_dir` of sql must be a directory path or None, got {db_dir!r}")
+        if db_roots is not None and (
+            isinstance(db_roots, str | Path) or not all(isinstance(r, str | Path) for r in db_roots)
+        ):
+            raise ValueError(f"`db_roots` of sql must be a list of directories or None, got {db_roots!r}")
         self.query_timeout = float(query_timeout)
         self.max_rows = max_rows
         self.rel_tol = float(rel_tol)
@@ -164,6 +171,7 @@ class SqlReward(Reward):
         self.weights = weights
         self.db_dir = str(db_dir) if db_dir is not None else None
         self.cache_size = cache_size
+        self.db_roots = [str(r) for r in db_roots] if db_roots is not None else None
         self._gold_cache: OrderedDict[tuple[str, str], _Gold] = OrderedDict()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -174,10 +182,22 @@ class SqlReward(Reward):
 
     # -- reference and gold -------------------------------------------------------------------------
     def db_path(self, reference: Mapping[str, Any]) -> Path:
-        """The database file a reference names (``db_path``, or ``db_id`` under a ``db_dir``)."""
+        """The database file a reference names (``db_path``, or ``db_id`` under a ``db_dir``), checked
+        against ``db_roots`` when set (a server sets them: a client may not open any file on the host)."""
+        path = self._named_path(reference)
+        if self.db_roots is not None:
+            real = path.resolve()
+            if not any(real.is_relative_to(Path(root).resolve()) for root in self.db_roots):
+                raise PermissionError(
+                    f"database {str(path)!r} is outside the allowed roots ({', '.join(self.db_roots) or 'none'})"
+                )
+        return path
+
+    def _named_path(self, reference: Mapping[str, Any]) -> Path:
         if isinstance(reference.get("db_path"), str | Path):
             return Path(reference["db_path"])
-        db_id, base = reference.get("db_id"), reference.get("db_dir") or self.db_dir
+        base = self.db_dir if self.db_roots is not None else (reference.get("db_dir") or self.db_dir)
+        db_id = reference.get("db_id")
         if not isinstance(db_id, str) or not db_id:
             raise ValueError(
                 "sql reference needs 'db_path', or 'db_id' with a 'db_dir' (reference or option)"
