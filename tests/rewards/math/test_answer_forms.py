@@ -248,6 +248,10 @@ CASES = [
     ("Therefore, the answer is $\\boxed{\\text{Yes}}$.", "\\text{Yes}", True),
     ("Yes", "\\text{yes}", True),
     ("No", "\\text{Yes}", False),
+    ("The two numbers are 3 and 5.", "3, 5", True),
+    ("The roots are -2, 1 and 4.", "4, 1, -2", True),
+    ("The roots are -2, 1 and 4.", "-2, 1", False),
+    ("Adding 3 and 5 gives 8.", "8", True),
 ]
 
 

@@ -290,6 +290,7 @@ _CONCLUSION = re.compile(
 _CONCLUDES = re.compile(r"(?:therefore|thus|hence|so|in conclusion|finally|consequently)\b", re.IGNORECASE)
 
 
+_PLURAL = re.compile(r"\b(?:are|were|numbers|values|solutions|roots|answers|zeros|both)\b", re.IGNORECASE)
 _SPAN_JOINER = re.compile(r"\s*(?:,|;|,?\s*(?:and|or))\s*", re.IGNORECASE)
 
 
@@ -340,6 +341,15 @@ def last_sentence_answer(text: str) -> str | None:
             return spans[-1][2]
         if not numbers:
             continue
+        # "the two numbers are 3 and 5", "the roots are -2, 1 and 4": the sentence lists several values
+        if _PLURAL.search(plain) and "=" not in plain:
+            listed = [numbers[-1]]
+            for prev in reversed(numbers[:-1]):
+                if not _SPAN_JOINER.fullmatch(plain[prev.end() : listed[0].start()]):
+                    break
+                listed.insert(0, prev)
+            if len(listed) > 1:
+                return "\\{" + ", ".join(m.group(0) for m in listed) + "\\}"
         eq = plain.rfind("=")
         if eq >= 0:
             after = [m for m in numbers if m.start() > eq]
