@@ -67,6 +67,7 @@ class Zygote:
         self.ctl = socket.socket(fileno=ctl_fd)
         self.scratch: str = config["scratch"]
         self.wipe: list[str] = config.get("wipe", [])
+        self.own_ipc: bool = bool(config.get("own_ipc"))  # a private IPC namespace: all of it is the jobs'
         self.pid1 = os.getpid() == 1
         self.uid: int | None = config.get("uid") if self._can_drop() else None
         self.hidden = _hidden_roots() if self.uid is not None else []
@@ -349,6 +350,8 @@ class Zygote:
         for pidfd in job["pidfds"]:
             os.close(pidfd)
         leftovers = self._clean_dirs(job["dir"], wipe=True)
+        if self.own_ipc:
+            leftovers += _remove_sysv_ipc()
         if leftovers:
             clean, problem = False, f"could not remove {leftovers[:3]}"
         self.job = None
@@ -382,6 +385,37 @@ class Zygote:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(path)
         return [p for p in targets if os.path.lexists(p)]
+
+
+def _remove_sysv_ipc() -> list[str]:
+    """Remove every SysV shared-memory segment, message queue and semaphore set of this IPC namespace.
+
+    They outlive the processes that made them: left in place, they pin memory outside the job's limits
+    and can be read by the next job. Only called where the namespace is the sandbox's own, so everything
+    in it was made by a job. Returns what could not be removed.
+    """
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    ipc_rmid = 0
+    left: list[str] = []
+    for kind in ("shm", "msg", "sem"):
+        try:
+            with open(f"/proc/sysvipc/{kind}", encoding="ascii") as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            ident = int(row.split()[1])
+            if kind == "shm":
+                rc = libc.shmctl(ident, ipc_rmid, None)
+            elif kind == "msg":
+                rc = libc.msgctl(ident, ipc_rmid, None)
+            else:
+                rc = libc.semctl(ident, 0, ipc_rmid)
+            if rc != 0:
+                left.append(f"SysV {kind} {ident}")
+    return left
 
 
 def main() -> None:

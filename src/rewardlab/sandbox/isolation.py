@@ -124,7 +124,7 @@ def bwrap_launch(python: list[str], needs: list[str], tmpfs_mb: int, uid: int) -
         args += ["--cap-drop", "ALL"]
         for cap in _ZYGOTE_CAPS:
             args += ["--cap-add", cap]
-    config = {"scratch": "/tmp", "wipe": ["/tmp", "/dev/shm"], "uid": uid}
+    config = {"scratch": "/tmp", "wipe": ["/tmp", "/dev/shm"], "uid": uid, "own_ipc": True}
     argv = [*args, "--", *python, "-c", _bootstrap_source(), CTL_FD, json.dumps(config)]
     return Launch("bwrap", argv, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
 
@@ -143,7 +143,12 @@ def unshare_launch(python: list[str], tmpfs_mb: int, uid: int) -> Launch:
         f'for d in {mounts}; do mount -t tmpfs -o size={tmpfs_mb}m,mode=0755 tmpfs "$d" || exit 97; done; '
         'exec "$@"'
     )
-    config = {"scratch": "/tmp", "wipe": [d for d in _WORLD_WRITABLE if os.path.isdir(d)], "uid": uid}
+    config = {
+        "scratch": "/tmp",
+        "wipe": [d for d in _WORLD_WRITABLE if os.path.isdir(d)],
+        "uid": uid,
+        "own_ipc": True,  # `unshare --ipc`
+    }
     argv = [*args, "--", "/bin/sh", "-c", script, "sh", *python, "-c", _bootstrap_source()]
     argv += [CTL_FD, json.dumps(config)]
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
