@@ -30,3 +30,29 @@ def test_sysv_ipc_objects_do_not_outlive_their_job(pool: SandboxPool) -> None:
     for _ in range(4):  # every later job, on whichever sandbox of the pool, sees none of them
         seen = pool.run(COUNT_IPC)
         assert seen.stdout.strip() == "[0, 0, 0]", seen
+
+
+DEEP_TREE = """
+import os
+for _ in range(5000):  # deeper than PATH_MAX allows in one path, and deeper than recursion limits
+    os.mkdir("d")
+    os.chdir("d")
+print("built")
+"""
+
+MANY_LINKS = """
+import os
+open("f", "w").close()
+for i in range(20000):
+    os.link("f", f"l{i}")
+print("built")
+"""
+
+
+def test_a_poisoned_tree_does_not_cost_the_next_honest_job(pool: SandboxPool) -> None:
+    for attack in (DEEP_TREE, MANY_LINKS):
+        made = pool.run(attack)
+        assert made.stdout.strip() == "built", made
+        for _ in range(4):
+            honest = pool.run("print(sum(range(10)))")
+            assert honest.ok and honest.stdout == "45\n", honest
