@@ -201,9 +201,16 @@ class RowWriter:
             inferred = pa.Table.from_pylist(rows).schema
             # rewardlab's own columns have one type whatever the first rows hold (an error row, no reward);
             # a column that only ever held null so far is text
+            owned = {
+                "reward": pa.float64(),
+                "components": pa.string(),
+                "error": pa.string(),
+                "info": pa.string(),
+                "step_scores": pa.list_(pa.float64()),
+            }
             fields = [
-                _OWNED_TYPES[f.name](pa)
-                if f.name in _OWNED_TYPES
+                pa.field(f.name, owned[f.name])
+                if f.name in owned
                 else (pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f)
                 for f in inferred
             ]
@@ -257,14 +264,6 @@ class RowWriter:
 
 
 MAX_UNTYPED_ROWS = 1 << 16
-
-_OWNED_TYPES: dict[str, Any] = {
-    "reward": lambda pa: pa.field("reward", pa.float64()),
-    "components": lambda pa: pa.field("components", pa.string()),
-    "error": lambda pa: pa.field("error", pa.string()),
-    "info": lambda pa: pa.field("info", pa.string()),
-    "step_scores": lambda pa: pa.field("step_scores", pa.list_(pa.float64())),
-}
 
 
 def same_file(a: str | Path, b: str | Path) -> bool:

@@ -23,6 +23,10 @@ OnError = Literal["record", "raise"] | float
 
 DEFAULT_CHUNK = 32
 
+Row = Sample | Mapping[str, Any] | RewardResult
+"""What a runner scores: a sample, a dict with sample keys, or a result decided before scoring (a line that
+is not JSON), which passes through so that every input row keeps its result."""
+
 
 def check_on_error(on_error: Any) -> OnError:
     """``on_error`` as stored: ``"record"``, ``"raise"`` or a finite float; anything else is a ConfigError."""
@@ -166,14 +170,14 @@ class RunnerLike(Protocol):
 
     def imap(
         self,
-        samples: Iterable[Sample | Mapping[str, Any]],
+        samples: Iterable[Row],
         *,
         on_result: Callable[[int, RewardResult], None] | None = None,
     ) -> Iterator[RewardResult]: ...
 
-    def score(self, samples: Iterable[Sample | Mapping[str, Any]]) -> list[RewardResult]: ...
+    def score(self, samples: Iterable[Row]) -> list[RewardResult]: ...
 
-    async def ascore(self, samples: Iterable[Sample | Mapping[str, Any]]) -> list[RewardResult]: ...
+    async def ascore(self, samples: Iterable[Row]) -> list[RewardResult]: ...
 
     def close(self) -> None: ...
 
@@ -183,14 +187,28 @@ class RunnerLike(Protocol):
 
 
 class BaseRunner(abc.ABC):
-    """``score``, ``ascore`` and ``with`` support, written once on top of a backend's ``imap``/``close``."""
+    """``score``, ``ascore`` and ``with`` support, written once on top of a backend's ``imap``/``close``;
+    the settings a backend was built with are read from its :class:`RunnerSettings`, never copied."""
 
     stats: RunStats
+    settings: RunnerSettings
+
+    @property
+    def timeout(self) -> float | None:
+        return self.settings.timeout
+
+    @property
+    def on_error(self) -> OnError:
+        return self.settings.on_error
+
+    @property
+    def memory_mb(self) -> int | None:
+        return self.settings.memory_mb
 
     @abc.abstractmethod
     def imap(
         self,
-        samples: Iterable[Sample | Mapping[str, Any]],
+        samples: Iterable[Row],
         *,
         on_result: Callable[[int, RewardResult], None] | None = None,
     ) -> Iterator[RewardResult]:
@@ -200,11 +218,11 @@ class BaseRunner(abc.ABC):
     def close(self) -> None:
         """Stop the backend's processes or actors."""
 
-    def score(self, samples: Iterable[Sample | Mapping[str, Any]]) -> list[RewardResult]:
+    def score(self, samples: Iterable[Row]) -> list[RewardResult]:
         """Score every sample; the list is in input order, one result per sample."""
         return list(self.imap(samples))
 
-    async def ascore(self, samples: Iterable[Sample | Mapping[str, Any]]) -> list[RewardResult]:
+    async def ascore(self, samples: Iterable[Row]) -> list[RewardResult]:
         """:meth:`score` for asyncio code: runs in a thread, the event loop keeps serving."""
         items = list(samples)
         return await asyncio.to_thread(self.score, items)

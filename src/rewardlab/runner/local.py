@@ -36,7 +36,7 @@ import time
 import types
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
@@ -56,6 +56,7 @@ from rewardlab.runner._base import (
     DEFAULT_CHUNK,
     BaseRunner,
     OnError,
+    Row,
     RunnerSettings,
     RunStats,
     apply_error_policy,
@@ -185,11 +186,7 @@ class Runner(BaseRunner):
             workers=workers, timeout=timeout, on_error=on_error, memory_mb=memory_mb, chunk_size=chunk_size
         )
         self.reward = as_reward(reward)
-        self.workers = self.settings.cpu_workers()
-        self.timeout = self.settings.timeout
-        self.on_error = self.settings.on_error
-        self.memory_mb = memory_mb
-        self.chunk_size = chunk_size
+        self.workers = self.settings.cpu_workers()  # None read once as the machine's CPU count
         self.stats = RunStats()
         self._batched = bool(getattr(self.reward, "batched", False))
         self._solo: set[int] = set()  # samples of a batch that failed as a whole: scored one by one
@@ -199,6 +196,10 @@ class Runner(BaseRunner):
         self._failed_starts = 0
         self._reward_bytes = pickled(self.reward) if self.workers > 0 else b""
         self._finalizer = weakref.finalize(self, _shutdown, self._pool)
+
+    @property
+    def chunk_size(self) -> int:
+        return self.settings.chunk_size or DEFAULT_CHUNK
 
     @classmethod
     def from_settings(cls, reward: RewardSpec, settings: RunnerSettings) -> Runner:
@@ -210,7 +211,7 @@ class Runner(BaseRunner):
     # -- public API (score, ascore and `with` come from BaseRunner) ---------------------------------
     def imap(
         self,
-        samples: Iterable[Sample | Mapping[str, Any]],
+        samples: Iterable[Row],
         *,
         on_result: Callable[[int, RewardResult], None] | None = None,
     ) -> Iterator[RewardResult]:
@@ -339,8 +340,6 @@ class Runner(BaseRunner):
             chunk = [pending.popleft()]
             while pending and len(chunk) < size and (pending[0][0] in self._solo) == solo:
                 chunk.append(pending.popleft())
-            for i, _ in chunk:
-                self._solo.discard(i)
             try:
                 payload = bytes(ForkingPickler.dumps((chunk, self._batched and not solo)))
             except Exception:  # a sample that cannot be pickled (nested too deep, a lock in metadata)
@@ -352,6 +351,7 @@ class Runner(BaseRunner):
                 pending.extendleft(reversed(chunk))
                 self._replace(idle)
                 continue
+            self._solo.difference_update(i for i, _ in chunk)  # sent: a failure marks them again
             idle.outstanding.extend(chunk)
             idle.sent = time.monotonic()
 

@@ -23,6 +23,7 @@ from rewardlab.errors import ConfigError, DependencyError, RewardTimeoutError
 from rewardlab.runner._base import (
     BaseRunner,
     OnError,
+    Row,
     RunnerSettings,
     RunStats,
     apply_error_policy,
@@ -98,7 +99,6 @@ class RayRunner(BaseRunner):
             problems.extend(exc.problems)
         if problems:
             raise ConfigError(problems, where="Ray runner settings")
-        self.on_error = self.settings.on_error
         self.reward = as_reward(reward)
         pickled(self.reward)  # fails here, with a hint, rather than inside an actor
         ray = _ray()
@@ -110,8 +110,11 @@ class RayRunner(BaseRunner):
         remote = ray.remote(num_cpus=workers_per_actor)(_ScoringActor)
         reward_ref = ray.put(self.reward)
         self._actors = [remote.remote(reward_ref, self.settings) for _ in range(n)]
-        self.chunk_size = chunk_size
         self.stats = RunStats()
+
+    @property
+    def chunk_size(self) -> int:
+        return self.settings.chunk_size or DEFAULT_RAY_CHUNK
 
     @property
     def actors(self) -> int:
@@ -123,7 +126,7 @@ class RayRunner(BaseRunner):
 
     def imap(
         self,
-        samples: Iterable[Sample | Mapping[str, Any]],
+        samples: Iterable[Row],
         *,
         on_result: Callable[[int, RewardResult], None] | None = None,
     ) -> Iterator[RewardResult]:

@@ -14,10 +14,10 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from rewardlab.core.types import ErrorInfo, RewardResult, Sample
 from rewardlab.errors import Overloaded, ShuttingDown
+from rewardlab.runner import RunnerLike
 
 __all__ = ["MicroBatcher", "Overloaded", "ShuttingDown"]
 
@@ -32,7 +32,7 @@ class _Item:
 class MicroBatcher:
     def __init__(
         self,
-        make_runner: Callable[[], Any],
+        make_runner: Callable[[], RunnerLike],
         *,
         max_batch: int = 64,
         max_wait: float = 0.005,
@@ -50,7 +50,7 @@ class MicroBatcher:
         self._pending = 0  # samples accepted and not yet answered
         self._closing = False
         self._loops: list[asyncio.Task[None]] = []
-        self._runners: list[Any] = []
+        self._runners: list[RunnerLike] = []
         self._idle = asyncio.Event()
         self._idle.set()
         self._batch_seconds = 0.05  # moving average, for Retry-After
@@ -107,7 +107,7 @@ class MicroBatcher:
             except asyncio.QueueEmpty:
                 return
 
-    async def _loop(self, runner: Any) -> None:
+    async def _loop(self, runner: RunnerLike) -> None:
         while True:
             batch = [await self._queue.get()]
             self._take(batch)

@@ -37,7 +37,7 @@ from fractions import Fraction
 from rewardlab.errors import SymbolicError, Unreadable
 from rewardlab.rewards.math.fastexpr import NotFast, fast_equal
 from rewardlab.rewards.math.normalize import (
-    _VAR_ASSIGN,
+    VAR_ASSIGN,
     Seq,
     parse_letter,
     parse_number,
@@ -146,19 +146,17 @@ def equivalent(
             return verdict
     # A chain "x = 5+5+1 = 11" or "\\frac{3}{16} = 0.0011_2" states its result last.
     pred, ref = _reduce_chain(pred), _reduce_chain(ref)
-    for a, b in ((pred, ref), (ref, pred)):
-        if "=" in a and "=" not in b and parse_seq(a) is None and not _states_value(*a.split("=", 1)):
-            if not _VAR_ASSIGN.match(a) and parse_seq(b) is None:
-                return False  # "A + B + C = -22" is an equation, never the value 18 (and no sympy needed)
-        elif "=" in a and "=" not in b and parse_seq(a) is None:
+    for a, b in ((pred, ref), (ref, pred)):  # one side an equation, the other not
+        if "=" not in a or "=" in b or parse_seq(a) is not None:
+            continue
+        if _states_value(*a.split("=", 1)):  # "3 \\cdot 4 = 12", "P(A) = 2/3": the value on the right
             last = a.rsplit("=", 1)[1].strip()
+            pair = (last, b) if a is pred else (b, last)
             return bool(last) and equivalent(
-                *((last, b) if a is pred else (b, last)),
-                rel_tol=rel_tol,
-                symbolic=symbolic,
-                ordered_lists=ordered_lists,
-                depth=depth + 1,
+                *pair, rel_tol=rel_tol, symbolic=symbolic, ordered_lists=ordered_lists, depth=depth + 1
             )
+        if not VAR_ASSIGN.match(a) and parse_seq(b) is None:
+            return False  # "A + B + C = -22" is an equation, never the value 18 (and no sympy needed)
     if "=" not in ref or ref.count("=") != pred.count("="):
         pred = strip_assignment(pred)
     if "=" not in pred:
@@ -179,10 +177,11 @@ def equivalent(
             return False
         return _match_unordered(pu, ru, rel_tol, symbolic, depth)
     pm, rm = parse_matrix(pred), parse_matrix(ref)
-    for mat, other in ((pm, ref), (rm, pred)):  # a column or row vector against the tuple of its entries
-        seq = parse_seq(other) if mat is not None and (pm is None or rm is None) else None
+    rs, ps = parse_seq(ref), parse_seq(pred)
+    for mat, seq in ((pm, rs), (rm, ps)):  # a column or row vector against the tuple of its entries
         if (
             mat is not None
+            and (pm is None or rm is None)
             and seq is not None
             and seq.open in ("(", "")
             and (len(mat) == 1 or all(len(r) == 1 for r in mat))
@@ -192,7 +191,6 @@ def equivalent(
                 equivalent(c, i, rel_tol=rel_tol, symbolic=symbolic, depth=depth + 1)
                 for c, i in zip(cells, seq.items, strict=True)
             )
-    rs, ps = parse_seq(ref), parse_seq(pred)
     if rs is not None or ps is not None:
         if rs is not None and ps is not None:
             for named, values in ((ps, rs), (rs, ps)):  # "p=6, q=31, r=-1" against "(6, 31, -1)"
@@ -225,7 +223,6 @@ def equivalent(
         return _equation_equal(pred, ref, rel_tol) if symbolic else False
     if not symbolic:
         return False
-    pm, rm = parse_matrix(pred), parse_matrix(ref)
     if pm is not None and rm is not None:
         if len(pm) != len(rm) or any(len(a) != len(b) for a, b in zip(pm, rm, strict=True)):
             return False
@@ -288,7 +285,7 @@ def _reduce_chain(s: str) -> str:
     if not parts[-1]:
         return s
     head = f"{parts[0]} = "
-    return f"{parts[0]} = {parts[-1]}" if _VAR_ASSIGN.match(head) else parts[-1]
+    return f"{parts[0]} = {parts[-1]}" if VAR_ASSIGN.match(head) else parts[-1]
 
 
 def _has_word(s: str) -> bool:
@@ -311,14 +308,14 @@ def parse_matrix(s: str) -> list[list[str]] | None:
 def _named_values(s: Seq) -> bool:
     """Every item assigns a value to a different name: ``p=6, q=31, r=-1``."""
     names = [i.split("=", 1)[0].strip() for i in s.items]
-    return all(i.count("=") == 1 and _VAR_ASSIGN.match(i) for i in s.items) and len(set(names)) == len(names)
+    return all(i.count("=") == 1 and VAR_ASSIGN.match(i) for i in s.items) and len(set(names)) == len(names)
 
 
 def _solution_list(s: Seq) -> bool:
     """A bare list that lists solutions, so its order is not part of the answer: tuples ``(1,2), (3,4)``
     or values of named unknowns ``a=4, -8, -10`` / ``k = 45, n = 2``."""
     items = s.items
-    return all(i[:1] == "(" and i[-1:] == ")" for i in items) or bool(_VAR_ASSIGN.match(items[0]))
+    return all(i[:1] == "(" and i[-1:] == ")" for i in items) or bool(VAR_ASSIGN.match(items[0]))
 
 
 def _same_elements(ps: list[str], rs: list[str], rel_tol: float, symbolic: bool, depth: int) -> bool:

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import re
 
-from rewardlab.rewards.math.normalize import normalize
+from rewardlab.rewards.math.normalize import TEXT_CMDS, normalize
 
 BOXED_RE = re.compile(r"\\(?:boxed|fbox)\s*")
 ANSWER_IS_RE = re.compile(
@@ -129,10 +129,7 @@ def boxed_answer(text: str) -> str | None:
 _ANSWER_TAG = re.compile(r"<answer>(.*?)(?:</answer>|$)", re.DOTALL | re.IGNORECASE)
 _ENVELOPES = (("$$", "$$"), ("\\[", "\\]"), ("\\(", "\\)"), ("$", "$"))
 _COMMAND_ARG = re.compile(r"\\(?:begin|end)\{[^{}]*\}(?:\{[^{}]*\})?")
-_TEXT_ARG = re.compile(
-    r"\\(?:text|textnormal|textrm|textbf|textit|textsf|mbox|mathrm|mathbf|mathit|mathsf|operatorname|emph)"
-    r"\s*\{[^{}]*\}"
-)
+_TEXT_ARG = re.compile(rf"\\(?:{TEXT_CMDS})\s*\{{[^{{}}]*\}}")
 _WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{2,}")
 # Words that may stand in an answer that is maths, not prose: connectives, functions, operators.
 _MATH_WORDS = frozenset(

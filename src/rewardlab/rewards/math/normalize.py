@@ -15,8 +15,10 @@ _STRIP_CMDS = re.compile(
     r"\\(?:left|right|big|Big|bigg|Bigg|displaystyle|textstyle|boldsymbol(?=\{))(?![a-zA-Z])"
 )
 _SPACES = re.compile(r"(?<!\\)\\[,;: ]|~|\\quad|\\qquad|[\u2009\u202f\u00a0]")
-_TEXT_CMDS = r"text|textnormal|textrm|textbf|textit|textsf|mbox|mathrm|mathbf|mathit|mathsf|operatorname|emph"
-_TEXT = re.compile(rf"\\(?:{_TEXT_CMDS})\s*\{{([^{{}}]*)\}}")
+TEXT_CMDS = r"text|textnormal|textrm|textbf|textit|textsf|mbox|mathrm|mathbf|mathit|mathsf|operatorname|emph"
+# A relation operator once normalised (normalize spells every relation one way: "\\le ", "\\neq ", ...).
+RELATION_OP = re.compile(r"\\le |\\ge |\\neq |<|>")
+_TEXT = re.compile(rf"\\(?:{TEXT_CMDS})\s*\{{([^{{}}]*)\}}")
 _TEXT_UNIT = re.compile(  # a unit after a value: "\\text{ cm}^2", "\\mathrm{kg}"; not the constants e and i
     r"\\(?:text|textnormal|textrm|textbf|textit|mbox|mathrm)\s*\{\s*(?![ei]\s*\})([a-zA-Z][^{}]*)\}"
     r"(?:\s*\^\s*\{?\d\}?)?"
@@ -58,7 +60,7 @@ _LHS = (
     rf"(?:{_NAMES}(?:\([^()=]*\))?|\(\s*{_NAME}(?:\s*,\s*{_NAME})+\s*\)|\|{_NAMES}\|"
     rf"|{_NAMES}\s*:\s*{_NAMES}|\\frac\{{{_NAMES}\}}\{{{_NAMES}\}})"
 )
-_VAR_ASSIGN = re.compile(rf"^\s*{_LHS}\s*=\s*(?=[^=])")
+VAR_ASSIGN = re.compile(rf"^\s*{_LHS}\s*=\s*(?=[^=])")
 _DOUBLE_BS = re.compile(r"\\\\(?=(?:frac|dfrac|tfrac|sqrt|left|right|pi|cdot|times|text|infty)\b)")
 
 
@@ -156,9 +158,9 @@ def normalize(answer: str) -> str:
     s = re.sub(r"\s+", " ", s).strip()
     s = re.sub(r"^(?:dollars?|usd)\s*|\s*(?:dollars?|usd|cents?)$", "", s, flags=re.IGNORECASE)
     head, eq, value = s.rpartition("=")  # "x = 5 cm": the unit of the value
-    m = _UNIT_WORDS.match(value.strip() if eq and _VAR_ASSIGN.match(head + "= 0") else s)
+    m = _UNIT_WORDS.match(value.strip() if eq and VAR_ASSIGN.match(head + "= 0") else s)
     if m and not re.fullmatch(r"[a-zA-Z]", m.group("unit").strip()) and m.group("unit").strip() != "i":
-        s = f"{head.strip()} = {m.group('num')}" if eq and _VAR_ASSIGN.match(head + "= 0") else m.group("num")
+        s = f"{head.strip()} = {m.group('num')}" if eq and VAR_ASSIGN.match(head + "= 0") else m.group("num")
     bracketed = s[:1] in "([" and s[-1:] in ")]"  # "[-36,104]" is an interval, not -36104
     if not bracketed and "," not in _THOUSANDS.sub("", s):
         s = _THOUSANDS.sub(lambda m: m.group(1).replace(",", ""), s)
@@ -207,14 +209,11 @@ def _collection(s: str) -> str:
         return _plus_minus(s)
     if ";" in s:
         s = _semicolons(s)
-    if re.search(r"\b(?:and|or)\b", s, re.IGNORECASE) and not _RELATION_OP.search(s):
+    if re.search(r"\b(?:and|or)\b", s, re.IGNORECASE) and not RELATION_OP.search(s):
         items = [i.strip() for i in split_top(_CONNECTIVE.sub(" , ", s), ",") if i.strip()]
         if len(items) >= 2 and all(re.search(r"[\d\\]|^[a-zA-Z]$|=", i) for i in items):
             return "{" + ", ".join(items) + "}"
     return s
-
-
-_RELATION_OP = re.compile(r"\\le |\\ge |\\neq |<|>")
 
 
 def _plus_minus(s: str) -> str:
@@ -227,7 +226,7 @@ def _plus_minus(s: str) -> str:
         if signs > 1:
             return s  # "a \\pm b \\pm c": more than one choice of sign in one value; left as written
         head, eq, rest = item.rpartition("=")
-        value = rest.strip() if eq and _VAR_ASSIGN.match(head + "= 0") else item
+        value = rest.strip() if eq and VAR_ASSIGN.match(head + "= 0") else item
         if not signs:
             values.append(value)
             continue
@@ -254,8 +253,8 @@ def _semicolons(s: str) -> str:
 def strip_assignment(s: str) -> str:
     """``x = 5`` -> ``5``, ``f(x) = 1`` -> ``1``, ``(p,q) = (3,2)`` -> ``(3,2)``: a name on the left (see
     ``_LHS``) and no other ``=``."""
-    if s.count("=") == 1 and _VAR_ASSIGN.match(s):
-        value = _VAR_ASSIGN.sub("", s, count=1).strip()
+    if s.count("=") == 1 and VAR_ASSIGN.match(s):
+        value = VAR_ASSIGN.sub("", s, count=1).strip()
         if len(split_top(value)) > 1:  # "a = 4, -8, -10": the values of one unknown, a set
             return "{" + value + "}"
         return value

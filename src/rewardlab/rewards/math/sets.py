@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 from rewardlab.errors import SymbolicError, TooComplex, Unreadable
+from rewardlab.rewards.math.normalize import RELATION_OP, parse_number
 from rewardlab.rewards.math.symbolic import MAX_SYMPY_CHARS, as_complex, close, to_sympy
 
 # A relation or a set written with set notation: compared as subsets of the real line.
@@ -29,7 +30,7 @@ def real_sets_equal(pred: str, ref: str, rel_tol: float) -> bool | None:
     intervals, ``x \\neq 5`` = ``\\mathbb{R} \\setminus \\{5\\}``. None when a side is not such a set (the
     caller goes on with its other readings); a relation against a plain value is not equal."""
     for x, y in ((pred, ref), (ref, pred)):
-        if _is_relation(x) and _PLAIN_VALUE.fullmatch(y):
+        if _is_relation(x) and parse_number(y) is not None:
             return False  # a relation is never a number: no need to ask sympy
     a, b = _as_real_set(pred), _as_real_set(ref)
     if a is None or b is None:
@@ -39,19 +40,13 @@ def real_sets_equal(pred: str, ref: str, rel_tol: float) -> bool | None:
     return _sets_close(a, b, rel_tol)
 
 
-_RELATION = re.compile(r"\\le |\\ge |\\neq |<|>")
-
-
 _SET_BUILDER = re.compile(r"\{\s*([a-zA-Z])\s*(?:\||\\mid|:)\s*(.+)\}", re.DOTALL)
 _OR = re.compile(r"\s+or\s+|\\vee\b|\\lor\b", re.IGNORECASE)
 _AND = re.compile(r"\s+and\s+|\\wedge\b|\\land\b|,\s*(?![^()\[\]]*[)\]])", re.IGNORECASE)
 
 
-_PLAIN_VALUE = re.compile(r"[-+]?(?:\d+(?:\.\d+)?|\\frac\{\d+\}\{\d+\})%?")
-
-
 def _is_relation(s: str) -> bool:
-    return bool(_RELATION.search(s))
+    return bool(RELATION_OP.search(s))
 
 
 def _as_real_set(s: str) -> Any:
