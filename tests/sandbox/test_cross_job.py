@@ -32,6 +32,27 @@ def test_sysv_ipc_objects_do_not_outlive_their_job(pool: SandboxPool) -> None:
         assert seen.stdout.strip() == "[0, 0, 0]", seen
 
 
+MAKE_MQUEUE = """
+import ctypes, os
+rt = ctypes.CDLL("librt.so.1", use_errno=True)
+print(rt.mq_open(b"/left-behind", os.O_CREAT | os.O_RDWR, 0o666, None) >= 0)
+"""
+
+OPEN_MQUEUE = """
+import ctypes, os
+rt = ctypes.CDLL("librt.so.1", use_errno=True)
+print(rt.mq_open(b"/left-behind", os.O_RDWR, 0, None) >= 0)
+"""
+
+
+def test_posix_message_queues_do_not_outlive_their_job(pool: SandboxPool) -> None:
+    made = pool.run(MAKE_MQUEUE)
+    assert made.stdout.strip() == "True", made
+    for _ in range(4):
+        seen = pool.run(OPEN_MQUEUE)
+        assert seen.stdout.strip() == "False", seen
+
+
 DEEP_TREE = """
 import os
 for _ in range(5000):  # deeper than PATH_MAX allows in one path, and deeper than recursion limits

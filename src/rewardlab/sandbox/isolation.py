@@ -115,7 +115,8 @@ def bwrap_launch(python: list[str], needs: list[str], tmpfs_mb: int, uid: int) -
         elif os.path.isdir(link):
             args += ["--ro-bind", link, link]
     args += ["--perms", "0755", "--dir", "/etc", "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
-    args += ["--proc", "/proc", "--dev", "/dev"]
+    # /dev/mqueue shows this IPC namespace's POSIX message queues, so the zygote can wipe them between jobs
+    args += ["--proc", "/proc", "--dev", "/dev", "--mqueue", "/dev/mqueue"]
     args += ["--perms", "0755", "--size", str(tmpfs_mb << 20), "--tmpfs", "/tmp"]
     args += ["--perms", "0755", "--size", str(1 << 20), "--tmpfs", "/dev/shm"]
     args += _bwrap_binds(needs)
@@ -124,7 +125,7 @@ def bwrap_launch(python: list[str], needs: list[str], tmpfs_mb: int, uid: int) -
         args += ["--cap-drop", "ALL"]
         for cap in _ZYGOTE_CAPS:
             args += ["--cap-add", cap]
-    config = {"scratch": "/tmp", "wipe": ["/tmp", "/dev/shm"], "uid": uid, "own_ipc": True}
+    config = {"scratch": "/tmp", "wipe": ["/tmp", "/dev/shm", "/dev/mqueue"], "uid": uid, "own_ipc": True}
     argv = [*args, "--", *python, "-c", _bootstrap_source(), CTL_FD, json.dumps(config)]
     return Launch("bwrap", argv, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
 
