@@ -6,12 +6,13 @@ source text and starts it with ``python -I -S``; nothing here imports the rest o
 The zygote never runs submitted code and never sees a job's data. On request it forks the processes of
 one job (see :mod:`._roles`), confines each of them before any job code runs (own session, resource
 limits, another user when it can, no new privileges, empty environment, its own directory), and hands
-their pipes back to rewardlab over the control socket (``SCM_RIGHTS``). Every program or candidate is a
-fresh fork of a zygote that has never held job data, so no job can read another job's code or tests from
-inherited memory; the judge, which runs no submitted code, is forked once and serves every judged job.
-When a job ends the zygote kills every process left but the judge (as pid 1 of the sandbox's pid
-namespace it sees all of them), removes the job's files, reports whether the sandbox is clean, and forks
-the next job's processes ahead of the next request.
+their pipes back to rewardlab over the control socket (``SCM_RIGHTS``). Every process of a job (the
+program, or the candidate *and its judge*) is a fresh fork of a zygote that has never held job data, so
+no job can read another job's code or tests from inherited memory, and nothing a job's test code does
+to its judge (patching the judge's modules, its builtins, the harness) outlives the job: the next job's
+judge is another fresh fork. When a job ends the zygote kills every process left (as pid 1 of the
+sandbox's pid namespace it sees all of them), removes the job's files, reports whether the sandbox is
+clean, and forks the next job's processes ahead of the next request.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from rewardlab.sandbox._roles import (
     run_program,
     serve_candidate,
     serve_judge,
+    standard_modules,
 )
 
 # Imported once by the zygote, before any job: every job process starts with them loaded, and the judge
@@ -58,9 +60,8 @@ class Zygote:
     """Forks the processes of one job at a time; kills and cleans everything between jobs.
 
     After a job ends it forks the next job's processes ahead of time, with the same kind and limits
-    (they wait, confined, for their input), so a request usually finds its processes ready. The judge of
-    ``judge`` jobs is forked once and serves every job of the sandbox (it never runs submitted code); it
-    is killed with the job when the job did not end cleanly, or when the judge limits change.
+    (they wait, confined, for their input), so a request usually finds its processes ready. A ``judge``
+    job's judge is one of its processes: forked fresh for the job and killed with it, like the candidate.
     """
 
     def __init__(self, ctl_fd: int, config: dict[str, Any]) -> None:
@@ -73,7 +74,6 @@ class Zygote:
         self.hidden = _hidden_roots() if self.uid is not None else []
         self.job: dict[str, Any] | None = None  # handed to rewardlab
         self.ready: dict[str, Any] | None = None  # forked ahead of the next request
-        self.judge: dict[str, Any] | None = None  # {"pid", "key"} of the long-lived judge
         self.count = 0
 
     @staticmethod
@@ -98,6 +98,7 @@ class Zygote:
         for name in PRELOAD:
             with contextlib.suppress(Exception):
                 __import__(name)
+        standard_modules()  # the tests' standard modules, as imported here before any job (judges inherit it)
         _prctl(PR_SET_DUMPABLE, 0)
         gc.freeze()  # children's collections skip what we preloaded: fewer copy-on-write page faults
         if not self.pid1:
@@ -110,7 +111,7 @@ class Zygote:
                 if key.fileobj is self.ctl:
                     data = self.ctl.recv(1 << 20)
                     if not data:
-                        self._sweep(keep_judge=False)
+                        self._sweep()
                         os._exit(0)
                     self._handle(json.loads(data))
                 else:
@@ -167,12 +168,22 @@ class Zygote:
             roles["program"] = self._fork("program", fdmap, limits["program"], self.uid, workdir)
             keep, close = [code_w, in_w, out_r, err_r], [null, code_r, in_r, out_w, err_w]
         else:
-            mine, theirs = socket.socketpair()  # the judge's end travels through rewardlab
+            mine, theirs = socket.socketpair()  # judge <-> candidate: calls and plain-data answers
             fdmap = {0: null, 1: out_w, 2: err_w, 3: theirs.fileno()}
             roles["candidate"] = self._fork("candidate", fdmap, limits["program"], self.uid, workdir)
-            keep, close = [out_r, err_r, os.dup(mine.fileno())], [null, out_w, err_w]
-            mine.close()
             theirs.close()
+            # The judge: plans in and reports out on fd 3 (rewardlab's end travels back with the job), its
+            # stderr for rewardlab, the candidate's socket on fd 4. Another user than the candidate's when
+            # the sandbox can drop privileges, so the program cannot signal or trace it.
+            plans, plans_theirs = socket.socketpair()
+            jerr_r, jerr_w = os.pipe()
+            judge_uid = self.uid + 1 if self.uid is not None else None
+            jmap = {0: null, 1: null, 2: jerr_w, 3: plans_theirs.fileno(), 4: mine.fileno()}
+            roles["judge"] = self._fork("judge", jmap, limits["judge"], judge_uid, "/")
+            keep = [out_r, err_r, os.dup(plans.fileno()), jerr_r]
+            close = [null, out_w, err_w, jerr_w]
+            for sock in (mine, plans, plans_theirs):
+                sock.close()
         for fd in close:
             os.close(fd)
         pidfds = []
@@ -189,35 +200,6 @@ class Zygote:
             "pidfds": pidfds,
             "fds": keep,
         }
-
-    def _ensure_judge(self, rlimits: dict[str, int]) -> list[int]:
-        """Start the judge if there is none (or its limits changed); returns its new descriptors, if any."""
-        key = json.dumps(rlimits, sort_keys=True)
-        if self.judge is not None and self.judge["key"] != key:
-            self._kill_judge()
-        if self.judge is not None:
-            return []
-        mine, theirs = socket.socketpair()  # rewardlab <-> judge: plans in, reports out
-        err_r, err_w = os.pipe()
-        null = os.open("/dev/null", os.O_RDWR)
-        judge_uid = self.uid + 1 if self.uid is not None else None
-        fdmap = {0: null, 1: null, 2: err_w, 3: theirs.fileno()}
-        pid = self._fork("judge", fdmap, rlimits, judge_uid, "/")
-        for fd in (null, err_w):
-            os.close(fd)
-        theirs.close()
-        self.judge = {"pid": pid, "key": key}
-        fds = [os.dup(mine.fileno()), err_r]
-        mine.close()
-        return fds
-
-    def _kill_judge(self) -> None:
-        judge, self.judge = self.judge, None
-        if judge is not None:
-            with contextlib.suppress(OSError):
-                os.kill(judge["pid"], signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(judge["pid"], 0)
 
     def _discard(self, job: dict[str, Any]) -> None:
         for pid in job["roles"].values():
@@ -243,12 +225,10 @@ class Zygote:
             job = None
         if job is None:
             job = self._create(kind, limits)
-        judge_fds = self._ensure_judge(limits["judge"]) if kind == "judge" else []
         job["id"] = int(msg["id"])
         self.job = job
-        reply = {"op": "spawned", "id": job["id"], "pids": job["roles"], "judge_new": bool(judge_fds)}
-        self.send(reply, job["fds"] + judge_fds)
-        for fd in job["fds"] + judge_fds:
+        self.send({"op": "spawned", "id": job["id"], "pids": job["roles"]}, job["fds"])
+        for fd in job["fds"]:
             os.close(fd)
         job["fds"] = []
 
@@ -266,8 +246,6 @@ class Zygote:
                 return new
             if pid == 0:
                 return new
-            if self.judge is not None and pid == self.judge["pid"]:
-                self.judge = None  # it died; the next judge job starts another
             for job in (self.job, self.ready):
                 if job is None:
                     continue
@@ -283,11 +261,9 @@ class Zygote:
                     if job is self.job:
                         self.send({"op": "exited", "id": job["id"], "role": role, "status": status})
 
-    def _others(self, keep_judge: bool) -> list[int]:
-        """Every process but us (and the judge): all of them in our pid namespace, else our descendants."""
+    def _others(self) -> list[int]:
+        """Every process but us: all of them in our pid namespace, else our descendants."""
         spare = {os.getpid()}
-        if keep_judge and self.judge is not None:
-            spare.add(self.judge["pid"])
         pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
         if self.pid1:
             return [p for p in pids if p not in spare]
@@ -307,10 +283,8 @@ class Zygote:
             frontier = kids
         return found
 
-    def _sweep(self, keep_judge: bool, patience: float = 2.0) -> bool:
-        """SIGKILL every process but us (and the judge), reap, and check that none remains."""
-        if not keep_judge:
-            self._kill_judge()
+    def _sweep(self, patience: float = 2.0) -> bool:
+        """SIGKILL every process but us, reap, and check that none remains."""
         stop = time.monotonic() + patience
         pause = 0.0001
         while True:
@@ -318,15 +292,15 @@ class Zygote:
                 for pid in (job or {}).get("roles", {}).values():
                     with contextlib.suppress(OSError):
                         os.killpg(pid, signal.SIGKILL)
-            if self.pid1 and self.judge is None:
+            if self.pid1:
                 with contextlib.suppress(OSError):
                     os.kill(-1, signal.SIGKILL)  # from init: every other process in the namespace
             else:
-                for pid in self._others(keep_judge=True):
+                for pid in self._others():
                     with contextlib.suppress(OSError):
                         os.kill(pid, signal.SIGKILL)
             self._reap()
-            if not self._others(keep_judge=True):
+            if not self._others():
                 return True
             if time.monotonic() > stop:
                 return False
@@ -342,7 +316,7 @@ class Zygote:
             self.ready = None
         self._reap()
         running = [role for role in job["roles"] if role not in job["status"]]
-        clean = self._sweep(keep_judge=not msg.get("drop_judge"))
+        clean = self._sweep()
         problem = "" if clean else "processes survived SIGKILL"
         for role in running:  # still running when the job ended: killed by us, unless it just exited
             status = job["status"].setdefault(role, {"code": None, "signal": int(signal.SIGKILL)})

@@ -37,7 +37,6 @@ class Pump:
         self.readers: dict[str, FrameReader] = {}
         self.fds: dict[str, int] = {}
         self.first_exit: float | None = None
-        self.borrowed: set[int] = set()
 
     def write(self, fd: int, data: bytes) -> None:
         os.set_blocking(fd, False)
@@ -46,11 +45,9 @@ class Pump:
         else:
             os.close(fd)
 
-    def read(self, name: str, fd: int, frames: bool = False, owned: bool = True) -> None:
-        """Capture ``fd`` as ``name``; ``owned`` descriptors are closed when the job ends."""
+    def read(self, name: str, fd: int, frames: bool = False) -> None:
+        """Capture ``fd`` as ``name``; the descriptor is closed when the job ends."""
         os.set_blocking(fd, False)
-        if not owned:
-            self.borrowed.add(fd)
         self.data[name], self.sizes[name], self.fds[name] = bytearray(), 0, fd
         if frames:
             self.readers[name] = FrameReader()
@@ -136,19 +133,17 @@ class Pump:
 
     def drain_and_close(self) -> None:
         for name in list(self.open):
-            if self.fds[name] in self.borrowed:
-                continue  # the judge's channels: what is left there belongs to the judge, not this job
             for _ in range(64):  # what is left in the pipe buffers (the processes are dead by now)
                 before = self.sizes[name]
                 self._read(name)
                 if name not in self.open or self.sizes[name] == before:
                     break
         for key in list(self.sel.get_map().values()):
-            if key.data[0] != "ctl" and key.fd not in self.borrowed:
+            if key.data[0] != "ctl":
                 with contextlib.suppress(OSError):
                     os.close(key.fd)
         for name, fd in self.fds.items():
-            if name not in self.open and fd not in self.borrowed:
+            if name not in self.open:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self.sel.close()

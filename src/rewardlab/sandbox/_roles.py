@@ -8,8 +8,8 @@ forks these roles after confining the new process (see ``_inside._become``).
   with plain data only (see :mod:`._wire`).
 - ``judge``: runs the trusted test code, calling into the candidate through proxies, and reports each
   test's outcome to rewardlab on its own socket, tagged with a nonce that only the judge and rewardlab
-  know. It serves the judged jobs of its sandbox one after another (the candidate's socket arrives with
-  each plan) and never runs submitted code. The candidate cannot reach the judge's socket or memory: it
+  know. It is forked for one job and exits after it (test code cannot leave anything behind for the
+  next job) and never runs submitted code. The candidate cannot reach the judge's socket or memory: it
   runs as another user when rewardlab runs as root, and the judge is not dumpable (no ``ptrace``, no
   ``/proc/<pid>/fd`` or ``/proc/<pid>/mem``).
 
@@ -453,31 +453,23 @@ def _binding(candidate: _Candidate, name: str, info: Any) -> Any:
 
 
 def serve_judge() -> None:
-    """Judge jobs one after another: each arrives on the socket at fd 3 as a plan with the candidate's
-    socket attached (``SCM_RIGHTS``); reports go back on the same socket, tagged with the job's nonce.
-
-    The judge lives as long as its sandbox (it never runs submitted code, so it need not be fresh); every
-    job gets a fresh namespace. It exits when rewardlab closes the socket.
+    """Judge one job: its plan arrives on the socket at fd 3, the candidate's socket is fd 4; reports go
+    back on fd 3, tagged with the job's nonce. The judge is forked fresh for each job and exits after it,
+    so nothing the job's test code does to this process (patched modules, builtins or harness functions)
+    reaches another job.
     """
-    standard_modules()  # before any job: the modules as the zygote imported them
+    _warm_up()
+    _run_units([{"source": "assert len([1]) == 1", "counted": True}], {}, lambda **m: pack(m), 1.0)
     chan = socket.socket(fileno=3)
     reader = FrameReader()
     plans: list[Any] = []
-    fds: list[int] = []
-    while True:
-        while not plans:
-            data, got, _, _ = socket.recv_fds(chan, 1 << 16, 4)
-            fds += got
-            if not data:
-                _flush_and_exit(0)
-            plans += reader.feed(data)
-        plan = plans.pop(0)
-        candidate_fd = fds.pop(0) if fds else -1
-        try:
-            judge_one(plan, candidate_fd, chan)
-        finally:
-            if candidate_fd >= 0:
-                os.close(candidate_fd)
+    while not plans:
+        data = chan.recv(1 << 16)
+        if not data:
+            _flush_and_exit(0)
+        plans += reader.feed(data)
+    judge_one(plans[0], 4, chan)
+    _flush_and_exit(0)
 
 
 def judge_one(plan: dict[str, Any], candidate_fd: int, chan: socket.socket) -> None:

@@ -76,8 +76,6 @@ class Sandbox:
         self.drops_privileges = bool(hello.get("drop"))
         self.pending_end: int | None = None
         self.in_job = False  # a job was started and not yet ended (an interrupted caller taints us)
-        self.judge_sock: socket.socket | None = None
-        self.judge_err: int | None = None
         self.ctl.settimeout(None)
 
     # -- control channel ----------------------------------------------------------------------------------
@@ -144,9 +142,9 @@ class Sandbox:
             self.healthy = False
             raise SandboxCrash(f"the sandbox reported an internal error: {msg.get('message')}")
 
-    def _end(self, jid: int, drop_judge: bool = False) -> None:
+    def _end(self, jid: int) -> None:
         """Ask the zygote to end job ``jid`` (kill, clean); its answer is read before the next job."""
-        self._send({"op": "end", "id": jid, "drop_judge": drop_judge})
+        self._send({"op": "end", "id": jid})
         self.pending_end = jid
         self.in_job = False
 
@@ -205,60 +203,36 @@ class Sandbox:
         start = time.monotonic()
         nonce = secrets.token_hex(16)
         exited: dict[str, dict[str, Any]] = {}
-        jid, fds, msg = self._spawn("judge", limits, exited)
-        out_r, err_r, candidate = fds[:3]
-        if msg.get("judge_new"):  # the sandbox started a (new) judge: talk to it from now on
-            self._drop_judge()
-            self.judge_sock = socket.socket(fileno=fds[3])
-            self.judge_err = fds[4]
+        jid, (out_r, err_r, judge_fd, judge_err), _ = self._spawn("judge", limits, exited)
         pump = Pump(self.ctl, lambda: self._control(self._recv(), exited), exited, limits.output_kb << 10)
         pump.read("stdout", out_r)
         pump.read("stderr", err_r)
+        pump.read("results", judge_fd, frames=True)
+        pump.read("judge", judge_err)
         with pump:
-            try:
-                self._send_plan(plan.to_wire(nonce, limits.timeout), candidate)
-            finally:
-                os.close(candidate)
-            assert self.judge_sock is not None and self.judge_err is not None
-            pump.read("results", self.judge_sock.fileno(), frames=True, owned=False)
-            pump.read("judge", self.judge_err, owned=False)
+            self._send_plan(judge_fd, plan.to_wire(nonce, limits.timeout))
             stop = pump.loop(
                 start + limits.timeout + JUDGE_GRACE,
                 lambda: pump.reported(nonce) or pump.settled("judge", ("results",), need_exit=False),
             )
-            finished = pump.reported(nonce)
-            self._end(jid, drop_judge=not finished)  # a judge that did not finish is killed with the job
-            if not finished:
-                self._drop_judge()
+            self._end(jid)
         return _judge_result(self, plan, nonce, pump, stop, exited, time.monotonic() - start)
 
-    def _send_plan(self, plan: dict[str, Any], candidate: int) -> None:
-        """The plan goes to the judge with the candidate's socket attached (``SCM_RIGHTS``)."""
-        if self.judge_sock is None:
-            self.healthy = False
-            raise SandboxCrash(f"the {self.mode} sandbox has no judge process")
-        data = pack(plan)
+    def _send_plan(self, fd: int, plan: dict[str, Any]) -> None:
+        """The plan goes to the job's own judge (a fresh process that exits after this job)."""
+        judge = socket.socket(fileno=fd)
         try:
-            self.judge_sock.setblocking(True)
-            socket.send_fds(self.judge_sock, [data[:4]], [candidate])
-            self.judge_sock.sendall(data[4:])
-            self.judge_sock.setblocking(False)
+            judge.setblocking(True)
+            judge.sendall(pack(plan))
+            judge.setblocking(False)
         except OSError as exc:
-            self._drop_judge()
             self.healthy = False
             raise SandboxCrash(f"the judge process is gone ({exc})") from None
-
-    def _drop_judge(self) -> None:
-        if self.judge_sock is not None:
-            self.judge_sock.close()
-        if self.judge_err is not None:
-            with contextlib.suppress(OSError):
-                os.close(self.judge_err)
-        self.judge_sock, self.judge_err = None, None
+        finally:
+            judge.detach()  # the descriptor stays the pump's
 
     def kill(self) -> None:
         self.healthy = False
-        self._drop_judge()
         with contextlib.suppress(OSError):
             self.ctl.close()
         if self.proc.poll() is None:
