@@ -153,8 +153,21 @@ def test_helpers_come_from_the_prompt_and_the_stub_from_the_program() -> None:
     plan = plan_check_function(prompt + "    return helper(x) + 1\n", tests, "solve", prompt=prompt)
     assert plan.prelude == (prompt,)
     assert plan.bind == {"candidate": "solve", "solve": "solve"}  # `helper` stays the task's own
-    without = plan_check_function(prompt + "    return helper(x) + 1\n", tests, "solve")
-    assert without.bind == {"candidate": "solve", "helper": "helper", "solve": "solve"}
+
+    with pytest.raises(ValueError, match=r"'helper'.*no task prompt was given"):  # never the program's helper
+        plan_check_function(prompt + "    return helper(x) + 1\n", tests, "solve")
+    with pytest.raises(ValueError, match=r"'helper'.*the task prompt defines no such function"):
+        plan_check_function(
+            "def solve(x):\n    return 3\n", tests, "solve", prompt="def solve(x):\n    pass\n"
+        )
+    declared = plan_check_function(prompt, tests, "solve", program_names=["helper"])
+    assert declared.bind == {"candidate": "solve", "helper": "helper", "solve": "solve"}
+
+
+def test_standard_module_names_in_the_tests_bind_to_modules_only() -> None:
+    tests = "def check(candidate):\n    assert math.isclose(candidate(2), 4.0)\n"
+    plan = plan_check_function("import math\ndef sq(x):\n    return x * x\n", tests, "sq")
+    assert plan.bind == {"candidate": "sq", "math": "math"} and plan.modules_only == {"math"}
 
 
 def test_mbpp_subjects_are_the_free_names_or_the_first_call() -> None:

@@ -7,7 +7,10 @@ format is read from ``sample.reference`` (a dict, or a JSON string holding one):
   completion that is a function body (its first line indented) is appended to the code prompt, as
   HumanEval does; a full program gets the prompt prepended, so helper functions it defines stay
   available. The code prompt is ``reference["prompt"]``, else ``sample.prompt`` when that parses as Python.
-  Each top-level statement of ``check`` that asserts something about the candidate is one test.
+  Each top-level statement of ``check`` that asserts something about the candidate is one test. Helper
+  functions the tests call (HumanEval's ``poly``) are taken from the prompt, never from the program: a
+  reference whose tests use a helper that no trusted prompt defines is an error (the program could
+  redefine it), unless ``reference["program_names"]`` lists it as a function the program must write.
 - MBPP: ``{"test_list": ["assert f(1) == 2", ...], "test_imports": [...]?, "entry_point": "f"?}``; each
   assert is one test. As in MBPP's harness, the asserts may use a module the program imports
   (``sys.getsizeof`` after ``import sys``): they get the judge's own copy of that standard module.
@@ -300,7 +303,12 @@ class CodeTests(Reward):
             if prompt is None and sample.prompt_text.strip() and _parses(sample.prompt_text):
                 prompt = sample.prompt_text
             program = assemble_humaneval(code, prompt) if code else code
-            return plan_check_function(program, str(ref["test"]), str(ref["entry_point"]), prompt=prompt)
+            names = ref.get("program_names") or []
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise ValueError("code reward: 'program_names' must be a list of function names")
+            return plan_check_function(
+                program, str(ref["test"]), str(ref["entry_point"]), prompt=prompt, program_names=names
+            )
         if fmt == "mbpp":
             tests = ref["test_list"]
             if not isinstance(tests, list) or not all(isinstance(t, str) for t in tests):

@@ -516,8 +516,12 @@ def _judge(plan: dict[str, Any], candidate_fd: int, report: Any, budget: float, 
         names = candidate.request({"op": "resolve", "names": sorted(set(bind.values()))}).get("names", {})
     except (CandidateTimeout, CandidateGone):
         names = {}
+    modules_only = set(plan.get("modules_only", []))
     for local, remote in bind.items():
-        ns[local] = _binding(candidate, remote, names.get(remote) if isinstance(names, dict) else None)
+        info = names.get(remote) if isinstance(names, dict) else None
+        if local in modules_only and not (isinstance(info, dict) and info.get("kind") == "module"):
+            info = None  # a standard module's name: the program's function or value of that name is not used
+        ns[local] = _binding(candidate, remote, info)
     _run_units(plan["units"], ns, report, budget)
 
 

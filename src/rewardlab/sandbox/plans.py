@@ -27,7 +27,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rewardlab.sandbox._roles import TEST_MODULES
+
 _BUILTINS = frozenset(dir(builtins))
+_TEST_MODULE_ROOTS = frozenset(m.split(".")[0] for m in TEST_MODULES)
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class JudgePlan:
     prelude: tuple[str, ...] = ()
     bind: Mapping[str, str] = field(default_factory=dict)
     filename: str = "solution.py"
+    modules_only: frozenset[str] = frozenset()  # bound names the program may supply only as a module
 
     def __post_init__(self) -> None:
         if not any(u.counted for u in self.units):
@@ -65,6 +69,7 @@ class JudgePlan:
             "setup": list(self.setup),
             "prelude": list(self.prelude),
             "bind": dict(self.bind),
+            "modules_only": sorted(self.modules_only),
             "units": [{"source": u.source, "counted": u.counted} for u in self.units],
         }
 
@@ -153,23 +158,41 @@ def _unit(lines: list[bytes], stmt: ast.stmt, limit: int = 300) -> tuple[str, st
 
 
 def plan_check_function(
-    code: str, tests: str, entry_point: str, *, prompt: str | None = None, check_name: str = "check"
+    code: str,
+    tests: str,
+    entry_point: str,
+    *,
+    prompt: str | None = None,
+    check_name: str = "check",
+    program_names: Iterable[str] = (),
 ) -> JudgePlan:
     """A plan for HumanEval-style tests: ``tests`` defines ``check(candidate)``; ``candidate`` is the
     program's ``entry_point``. ``prompt``, when given, runs in the judge first so that helper functions the
     tests use (HumanEval's ``poly``, ``encode_cyclic``) come from the task, not from the program.
-    Raises ``ValueError`` when ``tests`` does not parse or has no ``check`` function.
+
+    Which names the tests may take from the program: the entry point, functions the prompt declares
+    without a body (stubs the program must write), ``program_names`` (other functions the task asks the
+    program to write), and standard modules the program imports (``math``: bound to the judge's own
+    copy, never to anything else the program binds to that name). Any other name the tests read and do
+    not define is a helper of the task: it must come from trusted text, so without a prompt that defines
+    it the plan cannot be judged honestly and this raises ``ValueError`` (HumanEval 32, 38 and 50 need
+    their prompt: a program that redefines ``poly`` would otherwise pass its own tests). Also raises
+    ``ValueError`` when ``tests`` does not parse or has no ``check`` function.
 
     The analysis of the tests is cached (the same task is scored many times during training).
     """
-    units, prelude, bind = _check_function_plan(tests, entry_point, prompt, check_name)
-    return JudgePlan(code=code, units=units, setup=(tests,), prelude=prelude, bind=bind)
+    units, prelude, bind, modules_only = _check_function_plan(
+        tests, entry_point, prompt, check_name, tuple(sorted(set(program_names)))
+    )
+    return JudgePlan(
+        code=code, units=units, setup=(tests,), prelude=prelude, bind=bind, modules_only=modules_only
+    )
 
 
 @functools.lru_cache(maxsize=2048)
 def _check_function_plan(
-    tests: str, entry_point: str, prompt: str | None, check_name: str
-) -> tuple[tuple[TestUnit, ...], tuple[str, ...], Mapping[str, str]]:
+    tests: str, entry_point: str, prompt: str | None, check_name: str, program_names: tuple[str, ...]
+) -> tuple[tuple[TestUnit, ...], tuple[str, ...], Mapping[str, str], frozenset[str]]:
     try:
         tree = parse(tests)
     except SyntaxError as exc:
@@ -181,9 +204,22 @@ def _check_function_plan(
     body = check.body
     loaded, bound = _names([tree])
     # The prompt runs in the judge only when the tests use one of its helpers (not a stub to be written).
-    known = (top_level_names(prompt, skip_stubs=True) - {entry_point}) & (loaded - bound) if prompt else set()
+    helpers = top_level_names(prompt, skip_stubs=True) - {entry_point}
+    stubs = top_level_names(prompt) - helpers
+    known = helpers & (loaded - bound) if prompt else set()
     prelude = (prompt,) if prompt and known else ()
     free = sorted(n for n in loaded - bound - known - _BUILTINS if n != param)
+    from_program = {entry_point, *stubs, *program_names}
+    modules_only = frozenset(n for n in free if n not in from_program and n in _TEST_MODULE_ROOTS)
+    untrusted = [n for n in free if n not in from_program and n not in modules_only]
+    if untrusted:
+        where = "the task prompt defines no such function" if prompt else "no task prompt was given"
+        raise ValueError(
+            f"the tests use {', '.join(map(repr, untrusted))}, which is neither the entry point "
+            f"{entry_point!r} nor defined by the tests, and {where}: a helper of the task must come from "
+            "trusted text, never from the program (give the task prompt as reference['prompt']; if the "
+            "program must write it, list it in reference['program_names'])"
+        )
     bind = {param: entry_point, **{n: n for n in free}}
     subjects = set(bind)
     flat_ok = not any(
@@ -207,7 +243,7 @@ def _check_function_plan(
             units.append(TestUnit(source, counted=a and u, label=label))
     if not any(u.counted for u in units):
         units = [TestUnit(f"{check_name}({param})", counted=True, label=f"{check_name}({entry_point})")]
-    return tuple(units), prelude, types.MappingProxyType(bind)
+    return tuple(units), prelude, types.MappingProxyType(bind), modules_only
 
 
 def _asserts_something(stmt: ast.stmt) -> bool:

@@ -35,7 +35,7 @@ EXPECTED_ERRORS = {
         "AttributeError",
         "RecursionError",  # a recursive solution that calls its nudged self (full MBPP 84)
     },  # nudged result
-    "wrong_name": {"NameError"},
+    "wrong_name": {"NameError", "HelperWithoutPrompt"},
     "syntax_error": {"SyntaxError", "IndentationError"},
     "infinite_loop": {"Timeout"},
 }

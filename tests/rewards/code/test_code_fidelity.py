@@ -73,7 +73,13 @@ def scores(
     rows, make = DATASETS[dataset]
 
     def one(row: dict[str, Any]) -> tuple[Any, float, Any]:
-        result = reward(Sample.from_dict(make(row, variant)))
+        try:
+            result = reward(Sample.from_dict(make(row, variant)))
+        except ValueError as exc:
+            # Without its prompt, a task whose tests call a helper of the task (HumanEval 32, 38, 50)
+            # cannot be judged honestly: an error, never a pass or a 0.0.
+            assert variant == "wrong_name" and "trusted text" in str(exc), (row["task_id"], exc)
+            return row["task_id"], 0.0, "HelperWithoutPrompt"
         assert result.error is None, (row["task_id"], result.error)
         return row["task_id"], result.score, result.info.get("error_type")
 

@@ -211,3 +211,63 @@ for pid in os.listdir("/proc"):
     assert (
         reward(Sample(completion=attack + "def add(a, b):\n    return 0\n", reference=ADD_TESTS)).score == 0.0
     )
+
+
+# A task whose tests call a helper of the task (as HumanEval 32, 38 and 50 do): the helper is trusted
+# text from the task prompt; a program that redefines it must not get to grade itself.
+HELPER_PROMPT = '''def scale(xs, k):
+    """Multiply every element by k (a helper the tests use)."""
+    return [x * k for x in xs]
+
+
+def normalise(xs):
+    """Return xs divided by its sum."""
+'''
+HELPER_TESTS = """
+def check(candidate):
+    assert scale(candidate([1, 3]), 4) == [1.0, 3.0]
+    assert sum(scale(candidate([2, 2, 4]), 1)) == 1.0
+"""
+FORGED_HELPER = (
+    "def scale(xs, k):\n    return [1.0, 3.0] if len(xs) == 2 else [0.5, 0.5]\n\n"
+    "def normalise(xs):\n    return xs\n"
+)
+HONEST_HELPER = "def normalise(xs):\n    total = sum(xs)\n    return [x / total for x in xs]\n"
+
+
+def test_a_program_cannot_redefine_the_tasks_helpers(reward: CodeTests) -> None:
+    ref = {"test": HELPER_TESTS, "entry_point": "normalise", "prompt": HELPER_PROMPT}
+    assert reward(Sample(completion=FORGED_HELPER, reference=ref)).score == 0.0
+    assert reward(Sample(completion=HONEST_HELPER, reference=ref)).score == 1.0
+    # the prompt may also arrive as the sample's prompt (it parses as Python)
+    in_prompt = {"test": HELPER_TESTS, "entry_point": "normalise"}
+    assert reward(Sample(prompt=HELPER_PROMPT, completion=FORGED_HELPER, reference=in_prompt)).score == 0.0
+
+
+def test_helpers_without_trusted_text_make_the_sample_an_error_not_a_pass(reward: CodeTests) -> None:
+    ref = {"test": HELPER_TESTS, "entry_point": "normalise"}  # no prompt anywhere
+    with pytest.raises(ValueError, match=r"'scale'.*trusted text"):
+        reward.compute(Sample(prompt="Normalise a list.", completion=FORGED_HELPER, reference=ref))
+    declared = {**ref, "program_names": ["scale"]}  # the task asks the program to write both
+    assert reward(Sample(completion=HELPER_PROMPT + HONEST_HELPER, reference=declared)).score == 1.0
+
+
+@pytest.mark.parametrize(
+    "fake",
+    [
+        "class math:\n    isclose = staticmethod(lambda *a, **k: True)\n",
+        "def math():\n    return 0\n",
+        "math = {'isclose': True}\n",
+    ],
+    ids=["class", "function", "value"],
+)
+def test_a_standard_module_name_in_the_tests_is_never_the_programs_object(
+    reward: CodeTests, fake: str
+) -> None:
+    tests = "def check(candidate):\n    assert math.isclose(candidate(2), 5.0)\n"
+    ref = {"test": tests, "entry_point": "f"}
+    result = reward(Sample(completion=fake + "def f(x):\n    return 0\n", reference=ref))
+    assert result.score == 0.0 and result.info["error_type"] == "NameError", result.info
+    assert (
+        reward(Sample(completion="import math\ndef f(x):\n    return x + 3.0\n", reference=ref)).score == 1.0
+    )
