@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import math
+import struct
 from decimal import Decimal
 from fractions import Fraction
 
@@ -146,5 +147,11 @@ def test_frames_split_anywhere_reassemble_and_oversized_frames_are_refused() -> 
     assert got == [{"a": 1}, [2, "x"], "tail"]
     with pytest.raises(WireError, match="exceeds"):
         FrameReader().feed(b"\xff\xff\xff\xff")
-    with pytest.raises(WireError, match="not JSON"):
+    with pytest.raises(WireError, match="not a JSON document"):
         FrameReader().feed(b"\x00\x00\x00\x02{x")
+
+
+def test_a_frame_nested_past_the_parsers_limit_is_a_wire_error() -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(WireError, match="RecursionError"):
+        FrameReader().feed(struct.pack(">I", len(deep)) + deep)

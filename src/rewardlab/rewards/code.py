@@ -345,6 +345,10 @@ class CodeTests(Reward):
             }
         elif load["status"] != "ok":
             info["load_error"] = {"type": load["type"], "message": _clip(load["message"])}
+        tampered = [t.message for t in result.tests if t.error_type == "ChannelTampering"]
+        tampered += [load["message"]] if load["type"] == "ChannelTampering" else []
+        if tampered:  # a failed run of the tests, and said so
+            info["tampering"] = _clip(tampered[0])
         if result.timed_out:
             info["timed_out"] = True
         if result.output_limit_exceeded:

@@ -31,7 +31,16 @@ import traceback
 import types
 from typing import Any
 
-from rewardlab.sandbox._wire import FrameReader, WireError, decode, encode, pack, read_message, write_all
+from rewardlab.sandbox._wire import (
+    ClosedMidFrame,
+    FrameReader,
+    WireError,
+    decode,
+    encode,
+    pack,
+    read_message,
+    write_all,
+)
 
 COMPILE_ERROR_EXIT = 113  # exit status of a ``program`` whose code does not compile
 
@@ -282,6 +291,16 @@ class CandidateGone(BaseException):
     """The candidate process exited or broke the protocol."""
 
 
+class ChannelTampering(CandidateGone):
+    """The program wrote something to the judge's channel that is not a well-formed answer (a frame too
+    big, too deep or not JSON at all): a failed run of the remaining tests, named as such."""
+
+    type_name = "ChannelTampering"
+
+
+_LOAD_STATUSES = frozenset({"ok", "compile_error", "error"})
+
+
 class CandidateError(Exception):
     """The candidate raised an exception that is not a builtin type; ``type_name`` is its type."""
 
@@ -295,7 +314,7 @@ _NOT_MIRRORED = {"SystemExit", "KeyboardInterrupt", "GeneratorExit", "BaseExcept
 
 def _mirror(info: dict[str, Any]) -> BaseException:
     """The candidate's exception, rebuilt in the judge as the same builtin type where there is one."""
-    name, message = str(info.get("type", "Exception")), str(info.get("message", ""))
+    name, message = _text(info.get("type"), 200) or "Exception", _text(info.get("message"), 1000)
     cls = getattr(builtins, name, None)
     if isinstance(cls, type) and issubclass(cls, Exception) and name not in _NOT_MIRRORED:
         try:
@@ -329,8 +348,12 @@ class _Candidate:
                     return reply
         except TimeoutError:
             self.broken = CandidateTimeout()
-        except (WireError, OSError) as exc:
-            self.broken = CandidateGone(f"the solution's process exited or broke the protocol ({exc})")
+        except (ClosedMidFrame, OSError) as exc:
+            self.broken = CandidateGone(f"the solution's process exited ({exc})")
+        except (WireError, RecursionError, MemoryError) as exc:  # whatever reading its frames raises
+            self.broken = ChannelTampering(
+                f"the program wrote a malformed frame to the judge channel ({exc})"
+            )
         except CandidateGone as exc:
             self.broken = exc
         raise self.broken
@@ -502,10 +525,13 @@ def _judge(plan: dict[str, Any], candidate_fd: int, report: Any, budget: float, 
             return
     candidate = _Candidate(candidate_fd, deadline)
     try:
-        loaded = candidate.request({"op": "load", "code": plan["code"], "filename": plan["filename"]})
-        load = {k: loaded.get(k) for k in ("status", "type", "message", "lineno")}
+        load = _load_reply(
+            candidate.request({"op": "load", "code": plan["code"], "filename": plan["filename"]})
+        )
     except CandidateTimeout:
         load = {"status": "timeout", "type": "Timeout", "message": f"loading took longer than {budget:g} s"}
+    except ChannelTampering as exc:
+        load = {"status": "tampered", "type": ChannelTampering.type_name, "message": _message(exc)}
     except CandidateGone as exc:
         load = {"status": "exited", "type": "CandidateExited", "message": str(exc)}
     report(event="load", **load)
@@ -525,6 +551,30 @@ def _judge(plan: dict[str, Any], candidate_fd: int, report: Any, budget: float, 
     _run_units(plan["units"], ns, report, budget)
 
 
+def _load_reply(reply: dict[str, Any]) -> dict[str, Any]:
+    """The candidate's answer to ``load``, as plain bounded fields (it comes from the program's process)."""
+    status = reply.get("status")
+    if not (isinstance(status, str) and status in _LOAD_STATUSES):
+        return {
+            "status": "tampered",
+            "type": ChannelTampering.type_name,
+            "message": "the program answered the judge channel with a malformed load reply",
+            "lineno": None,
+        }
+    lineno = reply.get("lineno")
+    return {
+        "status": status,
+        "type": _text(reply.get("type"), 200),
+        "message": _text(reply.get("message"), 1000),
+        "lineno": lineno if type(lineno) is int else None,
+    }
+
+
+def _text(value: Any, limit: int) -> str:
+    """A string field of a message from the program's process: only a real string, bounded."""
+    return str.__str__(value)[:limit] if isinstance(value, str) else ""
+
+
 def _run_units(units: list[dict[str, Any]], ns: dict[str, Any], report: Any, budget: float) -> None:
     for i, unit in enumerate(units):
         error: tuple[str, str] | None = None
@@ -533,6 +583,8 @@ def _run_units(units: list[dict[str, Any]], ns: dict[str, Any], report: Any, bud
             exec(_compile(unit["source"], f"test_{i}.py"), ns)
         except CandidateTimeout:
             error, stop = ("Timeout", f"the solution did not finish within the {budget:g} s limit"), True
+        except ChannelTampering as exc:
+            error = (ChannelTampering.type_name, _message(exc))
         except CandidateGone as exc:
             error = ("CandidateExited", str(exc))
         except CandidateError as exc:

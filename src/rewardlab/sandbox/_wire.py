@@ -38,6 +38,19 @@ class WireError(Exception):
     """A frame or value that does not follow the wire format."""
 
 
+class ClosedMidFrame(WireError):
+    """The peer closed the connection in the middle of a frame (it died while writing)."""
+
+
+def _loads(payload: bytes | bytearray) -> Any:
+    """One frame's JSON document; anything that is not one (bad UTF-8 or JSON, nesting past the parser's
+    recursion limit, a document too big to build in memory) is a :class:`WireError`."""
+    try:
+        return json.loads(payload)
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise WireError(f"frame is not a JSON document: {type(exc).__name__}: {str(exc)[:200]}") from None
+
+
 class Opaque:
     """Stand-in for a value that is not plain data: its type name, ``repr`` and truth value only.
 
@@ -254,10 +267,7 @@ class FrameReader:
         if not self._buf and len(data) >= _HEADER.size:  # fast path: exactly one whole frame
             (size,) = _HEADER.unpack_from(data)
             if len(data) == _HEADER.size + size and size <= MAX_FRAME:
-                try:
-                    return [json.loads(data[_HEADER.size :])]
-                except ValueError as exc:
-                    raise WireError(f"frame is not JSON: {exc}") from None
+                return [_loads(data[_HEADER.size :])]
         self._buf += data
         out = []
         while len(self._buf) >= _HEADER.size:
@@ -268,10 +278,7 @@ class FrameReader:
                 break
             payload = bytes(self._buf[_HEADER.size : _HEADER.size + size])
             del self._buf[: _HEADER.size + size]
-            try:
-                out.append(json.loads(payload))
-            except ValueError as exc:
-                raise WireError(f"frame is not JSON: {exc}") from None
+            out.append(_loads(payload))
         return out
 
     @property
@@ -303,7 +310,7 @@ def read_message(fd: int, reader: FrameReader, queue: list[Any], deadline: float
         data = os.read(fd, 1 << 16)
         if not data:
             if reader.pending:
-                raise WireError("connection closed in the middle of a frame")
+                raise ClosedMidFrame("connection closed in the middle of a frame")
             return None
         queue.extend(reader.feed(data))
     return queue.pop(0)

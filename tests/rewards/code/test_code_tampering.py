@@ -271,3 +271,49 @@ def test_a_standard_module_name_in_the_tests_is_never_the_programs_object(
     assert (
         reward(Sample(completion="import math\ndef f(x):\n    return x + 3.0\n", reference=ref)).score == 1.0
     )
+
+
+# The program's end of the judge channel is fd 3 of its process. Frames it writes there are answers the
+# judge reads: a malformed one is tampering, scored as a failed run with the tampering named in ``info``.
+CHANNEL_ATTACKS = {  # Python expressions, evaluated in the program (the program text stays small)
+    "deeply_nested_frame": "'[' * 200_000 + ']' * 200_000",
+    "nested_within_the_parser_limit": "'{\"seq\": 1, \"status\": \"error\", \"type\": ' + '[' * 900 + ']' * 900 + '}'",
+    "oversized_header": "None",  # a length beyond the frame limit
+    "huge_frame": "'{\"seq\": 1, \"ok\": [' + '[],' * 20_000_000 + '[]]}'",  # over the judge's memory
+    "not_json": "'\\udcff\\udcfe{{{{'",
+    "a_list_where_a_status_belongs": '\'{"seq": 1, "status": ["ok"]}\'',
+}
+WELL_FORMED = {"nested_within_the_parser_limit", "a_list_where_a_status_belongs"}  # valid frames, bad answers
+WRITE_FRAME = """
+import os, struct
+def _send(payload):
+    data = payload.encode("utf-8", "surrogateescape") if payload is not None else b""
+    size = len(data) if payload is not None else (1 << 31)
+    try:
+        os.write(3, struct.pack(">I", size) + data)
+    except OSError:
+        pass
+"""
+
+
+@pytest.mark.parametrize("when", ["at_load", "in_the_call"])
+@pytest.mark.parametrize("attack", sorted(CHANNEL_ATTACKS))
+def test_a_malformed_frame_on_the_judge_channel_is_a_failed_run(
+    reward: CodeTests, attack: str, when: str
+) -> None:
+    payload = CHANNEL_ATTACKS[attack]
+    if when == "at_load":
+        program = WRITE_FRAME + f"_send({payload})\n" + "def add(a, b):\n    return 0\n"
+    else:
+        program = WRITE_FRAME + f"def add(a, b):\n    _send({payload})\n    return 0\n"
+    result = reward(Sample(completion=program, reference=ADD_TESTS))
+    assert result.error is None, result.error
+    assert result.score == 0.0 and result.info["passed"] == 0, result.info
+    if attack == "huge_frame" and result.info.get("timed_out"):
+        pass  # building the frame in the judge's memory outlasted the deadline: a failed run too
+    elif attack not in WELL_FORMED:  # a frame the judge cannot read: the tampering is named
+        assert "judge channel" in result.info["tampering"], result.info
+        assert result.info["error_type"] == "ChannelTampering", result.info
+    assert reward(Sample(completion=HONEST_ADD, reference=ADD_TESTS)).score == 1.0
+    wrong = reward(Sample(completion="def add(a, b):\n    return a - b\n", reference=ADD_TESTS))
+    assert wrong.score == 0.0 and "tampering" not in wrong.info
