@@ -2,23 +2,100 @@
 
 Standard library only; shipped into the sandbox as source (see :mod:`._inside`). ``_become`` turns a fork
 of the zygote into a job process: its own session and process group, exactly the descriptors the job
-needs, resource limits, another user (when the zygote runs as root), ``no_new_privs``, a parent-death
-signal, an empty environment, fresh standard streams. When the job user cannot traverse to the Python
-installation (a pyenv under ``/root``), imports go through a descriptor the zygote opened for it.
+needs, resource limits, another user (when the zygote runs as root), ``no_new_privs``, a seccomp filter
+that refuses new namespaces and mounts, a parent-death signal, an empty environment, fresh standard
+streams. When the job user cannot traverse to the Python installation (a pyenv under ``/root``), imports
+go through a descriptor the zygote opened for it.
 """
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import os
+import platform
 import resource
 import signal
+import struct
 import sys
 from pathlib import Path
 
 from rewardlab.sandbox._roles import PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, _prctl
 
 ALIAS_FD = 9  # first descriptor that aliases a Python directory the job user cannot traverse to
+
+# -- seccomp: no new namespaces, no mounts ---------------------------------------------------------------
+# A job process may not create namespaces (a user namespace gives it every capability inside it: it could
+# mount a tmpfs past the /tmp cap, or build network namespaces), join one, or mount anything. Written as
+# a classic BPF program by hand because the zygote runs with the standard library only (no libseccomp
+# binding). ``clone3`` passes its flags in memory a filter cannot read, so it answers ENOSYS and the C
+# library falls back to ``clone``, whose flags the filter checks (as Docker's and systemd's filters do).
+_CLONE_NS_FLAGS = 0x7E020080  # NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET | NEWTIME
+_SYSCALLS = {  # machine -> (audit arch, clone, clone3, [refused: unshare, setns, mount, umount2, ...])
+    "x86_64": (0xC000003E, 56, 435, [272, 308, 165, 166, 155, 428, 429, 430, 431, 432, 433, 442]),
+    "aarch64": (0xC00000B7, 220, 435, [97, 268, 40, 39, 41, 428, 429, 430, 431, 432, 433, 442]),
+}
+_EPERM, _ENOSYS = 1, 38
+_RET_ALLOW, _RET_ERRNO, _RET_KILL = 0x7FFF0000, 0x00050000, 0x80000000
+_LD_ABS, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+
+
+def seccomp_program() -> bytes | None:
+    """The filter as ``struct sock_filter`` records for this machine, or None where there is none."""
+    table = _SYSCALLS.get(platform.machine())
+    if table is None:
+        return None
+    arch, clone, clone3, refused = table
+    deny, nosys, kill = "deny", "nosys", "kill"
+    code: list[tuple[int, object, object, int]] = [
+        (_LD_ABS, 0, 0, 4),  # seccomp_data.arch
+        (_JEQ, 0, kill, arch),
+        (_LD_ABS, 0, 0, 0),  # seccomp_data.nr
+        (_JGE, deny, 0, 0x40000000),  # the x32 ABI's numbers
+        (_JEQ, nosys, 0, clone3),
+        *[(_JEQ, deny, 0, nr) for nr in refused],
+        (_JEQ, "flags", 0, clone),
+        (_RET, 0, 0, _RET_ALLOW),
+        ("flags", 0, 0, 0),
+        (_LD_ABS, 0, 0, 16),  # the low 32 bits of args[0] (little endian)
+        (_JSET, deny, 0, _CLONE_NS_FLAGS),
+        (_RET, 0, 0, _RET_ALLOW),
+        (deny, 0, 0, 0),
+        (_RET, 0, 0, _RET_ERRNO | _EPERM),
+        (nosys, 0, 0, 0),
+        (_RET, 0, 0, _RET_ERRNO | _ENOSYS),
+        (kill, 0, 0, 0),
+        (_RET, 0, 0, _RET_KILL),
+    ]
+    labels: dict[object, int] = {}
+    body: list[tuple[int, object, object, int]] = []
+    for ins in code:
+        if isinstance(ins[0], str):
+            labels[ins[0]] = len(body)
+        else:
+            body.append(ins)
+
+    def offset(target: object, at: int) -> int:
+        return 0 if target == 0 else labels[target] - at - 1
+
+    return b"".join(
+        struct.pack("HBBI", op, offset(jt, i), offset(jf, i), k) for i, (op, jt, jf, k) in enumerate(body)
+    )
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def install_seccomp(program: bytes) -> None:
+    """Load the filter into this process (after ``no_new_privs``); raises ``OSError`` when it fails."""
+    buf = ctypes.create_string_buffer(program, len(program))
+    prog = _SockFprog(len(program) // 8, ctypes.cast(buf, ctypes.c_void_p))
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"cannot load the seccomp filter: {os.strerror(err)}")
 
 
 def _hidden_roots() -> list[str]:
@@ -59,6 +136,7 @@ def _become(
     workdir: str,
     dumpable: bool,
     hidden: list[str],
+    seccomp: bytes | None = None,
 ) -> None:
     """Turn a fresh fork of the zygote into a confined process (runs before any job code)."""
     os.setsid()  # its own session and process group: the whole group is killed at the deadline
@@ -89,6 +167,8 @@ def _become(
         if hidden:
             _alias_paths(hidden)
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
+    if seccomp is not None:
+        install_seccomp(seccomp)  # fails closed: a process that cannot be filtered never runs a job
     if not dumpable:
         _prctl(PR_SET_DUMPABLE, 0)  # nobody else in the sandbox may ptrace it or open its /proc files
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after setuid, which clears it

@@ -30,7 +30,7 @@ import time
 import traceback
 from typing import Any
 
-from rewardlab.sandbox._confine import _become, _hidden_roots
+from rewardlab.sandbox._confine import _become, _hidden_roots, seccomp_program
 from rewardlab.sandbox._roles import (
     PR_SET_CHILD_SUBREAPER,
     PR_SET_DUMPABLE,
@@ -72,6 +72,7 @@ class Zygote:
         self.pid1 = os.getpid() == 1
         self.uid: int | None = config.get("uid") if self._can_drop() else None
         self.hidden = _hidden_roots() if self.uid is not None else []
+        self.seccomp = seccomp_program()  # None on machines the filter is not written for
         self.job: dict[str, Any] | None = None  # handed to rewardlab
         self.ready: dict[str, Any] | None = None  # forked ahead of the next request
         self.count = 0
@@ -103,7 +104,8 @@ class Zygote:
         gc.freeze()  # children's collections skip what we preloaded: fewer copy-on-write page faults
         if not self.pid1:
             _prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans of a job come back to us, so we can kill them
-        self.send({"op": "ready", "pid": os.getpid(), "pid1": self.pid1, "drop": self.uid is not None})
+        hello = {"op": "ready", "pid": os.getpid(), "pid1": self.pid1, "drop": self.uid is not None}
+        self.send({**hello, "seccomp": self.seccomp is not None})
         sel = selectors.DefaultSelector()
         sel.register(self.ctl, selectors.EVENT_READ)
         while True:
@@ -138,7 +140,15 @@ class Zygote:
         if pid == 0:
             status = 70
             try:
-                _become(fdmap, rlimits, uid, cwd, dumpable=role != "judge", hidden=self.hidden)
+                _become(
+                    fdmap,
+                    rlimits,
+                    uid,
+                    cwd,
+                    dumpable=role != "judge",
+                    hidden=self.hidden,
+                    seccomp=self.seccomp,
+                )
                 {"program": run_program, "candidate": serve_candidate, "judge": serve_judge}[role]()
                 status = 0
             except BaseException as exc:
