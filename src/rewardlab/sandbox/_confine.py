@@ -48,7 +48,7 @@ def seccomp_program() -> bytes | None:
         return None
     arch, clone, clone3, refused = table
     deny, nosys, kill = "deny", "nosys", "kill"
-    code: list[tuple[int, object, object, int]] = [
+    code: list[tuple[int | str, int | str, int | str, int]] = [  # (op or label, jump if true/false, k)
         (_LD_ABS, 0, 0, 4),  # seccomp_data.arch
         (_JEQ, 0, kill, arch),
         (_LD_ABS, 0, 0, 0),  # seccomp_data.nr
@@ -68,15 +68,15 @@ def seccomp_program() -> bytes | None:
         (kill, 0, 0, 0),
         (_RET, 0, 0, _RET_KILL),
     ]
-    labels: dict[object, int] = {}
-    body: list[tuple[int, object, object, int]] = []
-    for ins in code:
-        if isinstance(ins[0], str):
-            labels[ins[0]] = len(body)
+    labels: dict[int | str, int] = {}
+    body: list[tuple[int, int | str, int | str, int]] = []
+    for op, jt, jf, k in code:
+        if isinstance(op, str):
+            labels[op] = len(body)
         else:
-            body.append(ins)
+            body.append((op, jt, jf, k))
 
-    def offset(target: object, at: int) -> int:
+    def offset(target: int | str, at: int) -> int:
         return 0 if target == 0 else labels[target] - at - 1
 
     return b"".join(
