@@ -6,6 +6,7 @@ Standard library only: no trainer, no HTTP, no torch, not even numpy. Everything
 
 from __future__ import annotations
 
+from rewardlab.core.budget import sample_budget, time_left
 from rewardlab.core.compose import Combine, Penalized
 from rewardlab.core.registry import REGISTRY, Registry, register
 from rewardlab.core.reward import FunctionReward, Reward, RewardLike, children, is_reward, reward_fn, walk
@@ -43,6 +44,8 @@ __all__ = [
     "penalize",
     "register",
     "reward_fn",
+    "sample_budget",
+    "time_left",
     "validate",
     "walk",
 ]

@@ -56,16 +56,20 @@ import functools
 import inspect
 import json
 import re
+import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from rewardlab.core.budget import deadline
 from rewardlab.core.reward import Reward
 from rewardlab.core.types import RewardResult, Sample
+from rewardlab.errors import RewardTimeoutError
 from rewardlab.sandbox import JudgePlan, JudgeResult, Limits, RunResult, SandboxPool
 from rewardlab.sandbox.isolation import ISOLATION_CHOICES
 from rewardlab.sandbox.plans import parse, plan_asserts, plan_check_function
+from rewardlab.sandbox.process import JUDGE_GRACE
 
 PYTHON_TAGS = frozenset({"", "python", "py", "python3", "py3", "ipython", "pycon"})
 _FENCE_OPEN = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
@@ -293,9 +297,28 @@ class CodeTests(Reward):
             total = len(ref["inputs"]) if plan is None else len(plan.counted)
             return self._result(0, total, {"format": fmt, "reason": "no code found", "error_type": "NoCode"})
         info: dict[str, Any] = {"format": fmt, "code_source": extracted.source}
+        end = deadline()  # the runner's budget for this sample, if any: our limits fit inside it
         if plan is None:
-            return self._stdio(extracted.code, ref, info)
-        return self._judged(self._pool.judge(plan), info)
+            return self._stdio(extracted.code, ref, info, end)
+        limits = self._budgeted(end, grace=JUDGE_GRACE)
+        if limits is None:
+            raise RewardTimeoutError("the sample's time budget was used up before its tests could run")
+        return self._judged(self._pool.judge(plan, limits=limits), info)
+
+    def _budgeted(self, end: float | None, grace: float) -> Limits | None:
+        """The sandbox limits for the next job: the reward's own, with the timeout cut to what is left of
+        the sample's budget (``end``, a ``time.monotonic()`` value; ``grace`` is what the sandbox may take
+        past a job's timeout). None when too little is left to start a job. The CPU-seconds limit stays as
+        it was, so pre-forked processes still fit the job."""
+        limits = self._pool.limits
+        if end is None:
+            return limits
+        left = end - time.monotonic() - grace
+        if left >= limits.timeout:
+            return limits
+        if left < _MIN_JOB_S:
+            return None
+        return limits.with_(timeout=left, cpu_seconds=limits.cpu)
 
     def _plan(self, fmt: str, ref: dict[str, Any], sample: Sample, code: str) -> JudgePlan | None:
         if fmt == "humaneval":
@@ -366,29 +389,42 @@ class CodeTests(Reward):
                 info["stderr"] = _clip(result.stderr.strip()[-_TEXT_LIMIT:])
         return self._result(result.passed, result.total, info)
 
-    def _stdio(self, code: str, ref: dict[str, Any], info: dict[str, Any]) -> RewardResult:
+    def _stdio(self, code: str, ref: dict[str, Any], info: dict[str, Any], end: float | None) -> RewardResult:
         cases = list(zip(ref["inputs"], ref["outputs"], strict=True))
 
-        def run(case: tuple[Any, Any]) -> RunResult:
-            return self._pool.run(code, stdin=_as_text(case[0]))
+        def run(case: tuple[Any, Any]) -> RunResult | None:
+            limits = self._budgeted(end, grace=_RUN_GRACE_S)
+            return None if limits is None else self._pool.run(code, stdin=_as_text(case[0]), limits=limits)
 
         outcomes: list[tuple[str | None, str]] = []
-        runs: list[RunResult] = []
+        ran: list[RunResult | None] = []
         if self.sandboxes > 1 and not self.strict and len(cases) > 1:
             with ThreadPoolExecutor(self.sandboxes) as ex:
-                runs = list(ex.map(run, cases))
+                ran = list(ex.map(run, cases))
         else:
-            for case in cases:
-                runs.append(run(case))
-                if runs[-1].compile_error or (self.strict and _verdict(runs[-1], case[1], self.compare)[0]):
+            for case in cases:  # once the budget is spent, each later run() returns None at once
+                ran.append(run(case))
+                last = ran[-1]
+                if last is not None and (
+                    last.compile_error or (self.strict and _verdict(last, case[1], self.compare)[0])
+                ):
                     break
-        for r, (_, expected) in zip(runs, cases, strict=False):
-            outcomes.append(_verdict(r, expected, self.compare))
-        if runs and runs[0].compile_error:
-            last = runs[0].stderr.strip().splitlines()[-1] if runs[0].stderr.strip() else "SyntaxError"
-            error = last.split(":", 1)[0]
-            info["compile_error"] = {"type": error, "message": _clip(runs[0].stderr.strip())}
-            outcomes = [(error, last)] * len(cases)
+        if all(r is None for r in ran):
+            raise RewardTimeoutError("the sample's time budget was used up before its first input could run")
+        runs = [r for r in ran if r is not None]
+        for r, (_, expected) in zip(ran, cases, strict=False):
+            if r is None:  # the sample's budget (the runner's deadline) was spent on earlier inputs
+                info["budget_exhausted"] = True
+                outcomes.append(("BudgetExhausted", "not run: the sample's time budget was used up"))
+            else:
+                outcomes.append(_verdict(r, expected, self.compare))
+        first = ran[0]
+        if first is not None and first.compile_error:
+            text = first.stderr.strip()
+            line = text.splitlines()[-1] if text else "SyntaxError"
+            error = line.split(":", 1)[0]
+            info["compile_error"] = {"type": error, "message": _clip(text)}
+            outcomes = [(error, line)] * len(cases)
         outcomes += [("NotRun", "an earlier test failed (strict)")] * (len(cases) - len(outcomes))
         passed = sum(kind is None for kind, _ in outcomes)
         info.update(
@@ -407,6 +443,10 @@ class CodeTests(Reward):
             if any(r.timed_out for r in runs):
                 info["timed_out"] = True
         return self._result(passed, len(cases), info)
+
+
+_MIN_JOB_S = 0.05  # below this much time left, a sandbox job is not started
+_RUN_GRACE_S = 0.1  # what a program run may take past its timeout (kill, clean-up, reply)
 
 
 def _as_text(value: Any) -> str:

@@ -109,11 +109,11 @@ def _start(proc: Any, needs_main: bool) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, reward_bytes: bytes, memory_mb: int | None) -> None:
+    def __init__(self, ctx: Any, reward_bytes: bytes, memory_mb: int | None, timeout: float | None) -> None:
         parent, child = ctx.Pipe(duplex=True)
         self.state = ctx.RawArray("d", [-1.0, 0.0, 1.0])  # [current sample index, its start time, span]
         self.proc = ctx.Process(
-            target=worker_main, args=(child, reward_bytes, memory_mb, self.state), daemon=True
+            target=worker_main, args=(child, reward_bytes, memory_mb, self.state, timeout), daemon=True
         )
         _start(self.proc, needs_main=b"__main__" in reward_bytes)
         child.close()
@@ -275,7 +275,7 @@ class Runner(BaseRunner):
     def _spawn(self) -> _Worker:
         if self._ctx is None:
             self._ctx = _context(preload_modules(self.reward))
-        return _Worker(self._ctx, self._reward_bytes, self.memory_mb)
+        return _Worker(self._ctx, self._reward_bytes, self.memory_mb, self.timeout)
 
     def _deadline(self, w: _Worker) -> float:
         _, started, span = w.current()

@@ -12,6 +12,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
+from rewardlab.core.budget import sample_budget
 from rewardlab.core.reward import RewardLike
 from rewardlab.core.types import RewardResult, Sample, as_score
 
@@ -80,7 +81,9 @@ def score_batch(reward: Any, samples: Sequence[Sample]) -> list[RewardResult] | 
     return out
 
 
-def worker_main(conn: Connection, reward_bytes: bytes, memory_mb: int | None, state: Any) -> None:
+def worker_main(
+    conn: Connection, reward_bytes: bytes, memory_mb: int | None, state: Any, timeout: float | None = None
+) -> None:
     """Receive ``(chunk, whole)`` with ``chunk = [(index, sample), ...]``; send back lists of
     ``(index, RewardResult)``. ``whole`` asks for one ``score_batch`` call on the chunk (batched rewards).
 
@@ -88,6 +91,9 @@ def worker_main(conn: Connection, reward_bytes: bytes, memory_mb: int | None, st
     it to know exactly which sample a stuck or dead worker was on and since when, even while results are
     still buffered here. ``current index`` is -1 while the worker waits; ``span`` is the number of samples
     in the current call (the chunk's size during a ``score_batch`` call, else 1).
+
+    ``timeout`` (the runner's per-sample deadline) becomes each call's time budget, which rewards read
+    with :func:`rewardlab.core.budget.time_left` to fit their own limits inside it.
     """
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)  # own process group: the parent can kill whatever the reward started
@@ -106,29 +112,33 @@ def worker_main(conn: Connection, reward_bytes: bytes, memory_mb: int | None, st
             state[1] = time.monotonic()  # start time and span first, then the index: read index first
             state[2] = float(len(chunk))
             state[0] = chunk[0][0]
-            results = score_batch(reward, [s for _, s in chunk])
+            with sample_budget(None if timeout is None else timeout * len(chunk), start=state[1]):
+                results = score_batch(reward, [s for _, s in chunk])
             state[0] = -1
             state[2] = 1.0
             if results is not None:
                 if not _send(conn, [(i, r) for (i, _), r in zip(chunk, results, strict=True)]):
                     return
                 continue
-        if not _score_each(conn, reward, chunk, state):
+        if not _score_each(conn, reward, chunk, state, timeout):
             return
 
 
 RECYCLE = "recycle"  # sent after the results of a sample that ran out of memory: start a fresh worker
 
 
-def _score_each(conn: Connection, reward: Any, chunk: list[tuple[int, Sample]], state: Any) -> bool:
+def _score_each(
+    conn: Connection, reward: Any, chunk: list[tuple[int, Sample]], state: Any, timeout: float | None
+) -> bool:
     # Results go back in small batches (every FLUSH_S or at the end of the chunk): one message per
     # sample costs more than a fast reward itself. Deadlines do not depend on this (see ``state``).
     batch: list[tuple[int, RewardResult]] = []
     last_flush = time.monotonic()
     for n, (index, sample) in enumerate(chunk):
-        state[1] = time.monotonic()  # start time first, then the index: the parent reads index first
+        state[1] = start = time.monotonic()  # start time first, then the index: the parent reads index first
         state[0] = index
-        result = score_one(reward, sample)
+        with sample_budget(timeout, start=start):
+            result = score_one(reward, sample)
         batch.append((index, result))
         now = time.monotonic()
         if result.error is not None and result.error.type == "MemoryError":

@@ -50,12 +50,14 @@ def test_a_runner_keeps_its_workers_and_their_warm_sandboxes() -> None:
         assert runner.stats.worker_restarts == 0 and runner.stats.errors == 0
 
 
-def test_the_runner_deadline_still_applies_above_the_sandbox() -> None:
+def test_the_sandbox_deadline_shrinks_to_the_runners() -> None:
     hang = {"completion": "while True:\n    pass", "reference": {"inputs": ["1"], "outputs": ["1"]}}
     with rl.Runner(rl.reward("code", timeout=30), workers=1, timeout=1.5) as runner:
         stuck, after = runner.score([hang, STDIO])
-    assert stuck.error is not None and stuck.error.type == "Timeout"
-    assert after.score == 1.0  # a fresh worker, with a fresh pool, took over
+    # the program's 30 s limit is cut to what the runner's 1.5 s leaves: a failed test, not a lost sample
+    assert stuck.error is None and stuck.score == 0.0 and stuck.info["timed_out"] is True, stuck
+    assert stuck.info["seconds"] < 1.5
+    assert after.score == 1.0
 
 
 def test_the_cli_scores_a_jsonl_file(tmp_path: Path) -> None:
@@ -71,3 +73,35 @@ def test_the_cli_scores_a_jsonl_file(tmp_path: Path) -> None:
     assert [row["reward"] for row in rows] == [1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0]
     assert rows[3]["info"]["first_failure"]["error_type"] == "AssertionError"
     assert "WARNING" not in proc.stderr  # bubblewrap was used: no fallback warning
+
+
+# Loops forever on negative input; answers the others. Per input the reward allows 1 s; the runner gives
+# the whole sample 3 s: five waves of looping inputs (two sandboxes) would need 5 s.
+LOOPER = "n = int(input())\nwhile n < 0:\n    pass\nprint(n * 2)\n"
+LOOPING_INPUTS = {"inputs": ["1", "2", *(str(-i) for i in range(1, 11))], "outputs": ["2", "4", *["0"] * 10]}
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_per_input_limits_fit_inside_the_runners_deadline(strict: bool) -> None:
+    reward = rl.reward("code_strict" if strict else "code", timeout=1.0, sandboxes=2)
+    sample = {"completion": LOOPER, "reference": LOOPING_INPUTS}
+    (result,) = rl.score(reward, [sample], workers=1, timeout=3.0)
+    assert result.error is None, result.error  # inputs that time out fail; the sample keeps its score
+    assert result.score == (0.0 if strict else 2 / 12), result.info
+    assert result.info["error_type"] == "Timeout"
+    if not strict:  # the inputs left when the budget ran out are failures, and said so
+        assert result.info.get("budget_exhausted") is True, result.info
+        assert result.info["passed"] == 2 and result.info["total"] == 12
+
+
+def test_a_sample_whose_budget_is_gone_before_it_starts_is_a_timeout_error() -> None:
+    from rewardlab.core import sample_budget
+    from rewardlab.rewards.code import CodeTests
+
+    reward = CodeTests(timeout=1.0, sandboxes=1)
+    try:
+        with sample_budget(0.2):  # less than the reserve: nothing can run
+            result = rl.score_one(reward, rl.Sample(completion=LOOPER, reference=LOOPING_INPUTS))
+        assert result.score is None and result.error is not None and result.error.type == "Timeout"
+    finally:
+        reward.close()
