@@ -17,7 +17,7 @@ import pytest
 from rewardlab import Sample
 from rewardlab.errors import SandboxError
 from rewardlab.rewards.code import CodeTests
-from rewardlab.sandbox import SandboxPool
+from rewardlab.sandbox import Limits, SandboxPool
 
 SANDBOXES = 1  # one sandbox: every honest job after an attack runs where the attack ran
 
@@ -270,3 +270,17 @@ def test_files_a_job_leaves_in_shared_places_are_gone(reward: CodeTests, pool: S
         seen = pool.run(LOOK_AROUND)
         assert seen.stdout == "[] [] []\n", seen
     assert_honest(reward)
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="unshare (util-linux) is not installed")
+def test_ipc_objects_do_not_outlive_their_job_in_the_unshare_fallback() -> None:
+    try:
+        pool = SandboxPool(size=1, limits=Limits(timeout=3.0), isolation="unshare").start()
+    except SandboxError as exc:
+        pytest.skip(f"unshare does not work here: {exc}")
+    with pool:
+        assert pool.run(MAKE_IPC).stdout.strip() == "7"
+        assert pool.run(MAKE_MQUEUE).stdout.strip() == "True"
+        for _ in range(3):
+            assert pool.run(COUNT_IPC).stdout.strip() == "[0, 0, 0]"
+            assert pool.run(OPEN_MQUEUE).stdout.strip() == "False"

@@ -68,6 +68,7 @@ class Zygote:
         self.ctl = socket.socket(fileno=ctl_fd)
         self.scratch: str = config["scratch"]
         self.wipe: list[str] = config.get("wipe", [])
+        self.mounts: set[str] = set(config.get("mounts", []))  # mount points in ``wipe``: emptied, kept
         self.own_ipc: bool = bool(config.get("own_ipc"))  # a private IPC namespace: all of it is the jobs'
         self.pid1 = os.getpid() == 1
         self.uid: int | None = config.get("uid") if self._can_drop() else None
@@ -362,6 +363,9 @@ class Zygote:
         targets = [workdir]
         if wipe:
             targets += [os.path.join(d, e) for d in self.wipe if os.path.isdir(d) for e in os.listdir(d)]
+            inside = [m for m in self.mounts if m in targets and os.path.ismount(m)]
+            targets = [t for t in targets if t not in inside]
+            targets += [os.path.join(m, e) for m in inside for e in os.listdir(m)]
         for path in targets:
             if os.path.isdir(path) and not os.path.islink(path):
                 shutil.rmtree(path, onerror=force)

@@ -130,6 +130,9 @@ def bwrap_launch(python: list[str], needs: list[str], tmpfs_mb: int, uid: int) -
     return Launch("bwrap", argv, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
 
 
+_MQUEUE_DIR = "/tmp/.mqueue"
+
+
 def unshare_launch(python: list[str], tmpfs_mb: int, uid: int) -> Launch:
     unshare = shutil.which("unshare")
     if unshare is None:
@@ -140,13 +143,17 @@ def unshare_launch(python: list[str], tmpfs_mb: int, uid: int) -> Launch:
     args += ["--net", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc", "--ipc", "--uts"]
     args += ["--propagation", "private"]
     mounts = " ".join(d for d in _WORLD_WRITABLE if os.path.isdir(d))
+    # The new IPC namespace's POSIX message queues are listed (and removed between jobs) through an
+    # mqueue file system mounted in the private /tmp, as bubblewrap's --mqueue does at /dev/mqueue.
     script = (
         f'for d in {mounts}; do mount -t tmpfs -o size={tmpfs_mb}m,mode=0755 tmpfs "$d" || exit 97; done; '
+        f"mkdir -p {_MQUEUE_DIR} && mount -t mqueue mqueue {_MQUEUE_DIR} || true; "
         'exec "$@"'
     )
     config = {
         "scratch": "/tmp",
         "wipe": [d for d in _WORLD_WRITABLE if os.path.isdir(d)],
+        "mounts": [_MQUEUE_DIR],  # emptied between jobs, never removed
         "uid": uid,
         "own_ipc": True,  # `unshare --ipc`
     }
