@@ -1,0 +1,1 @@
+"""Evaluation of rewards, reward models and judges: metrics, dataset readers, scoring, probes."""
