@@ -89,7 +89,7 @@ def test_llmbar_labels_pick_the_chosen_output() -> None:
 
 def test_rm_bench_rows_and_sniffing(tmp_path: Path) -> None:
     loaded = read_rm_bench(EVAL / "rm_bench_sample.json")
-    assert len(loaded.rows) == 24 and {r.domain for r in loaded.rows} == {"chat", "code"}
+    assert len(loaded.rows) == 20 and {r.domain for r in loaded.rows} == {"chat", "code"}
     assert all(len(r.chosen) == len(r.rejected) == 3 for r in loaded.rows)
     assert sniff_pairs(EVAL / "rm_bench_sample.json") == "rm-bench"
     assert sniff_pairs(EVAL / "llmbar_sample.json") == "pairs"

@@ -17,6 +17,7 @@ from rewardlab.eval.metrics.judge import (
     net_vote,
     positional_agreement,
     single_order_accuracy,
+    votes,
 )
 from rewardlab.eval.metrics.pairwise import (
     TIE_POLICIES,
@@ -75,5 +76,6 @@ __all__ = [
     "single_order_accuracy",
     "spearman",
     "style_matrix",
+    "votes",
     "win_tensor",
 ]
