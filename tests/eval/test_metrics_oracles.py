@@ -356,6 +356,9 @@ def test_processbench_by_hand() -> None:
     # error solutions: rows 0 (right) and 3 (wrong) -> 1/2; correct solutions: row 1 right, row 2 wrong -> 1/2
     assert (s.error_accuracy, s.correct_accuracy, s.f1) == (0.5, 0.5, 0.5)
     assert processbench_score([0, 0], [0, -1]).f1 == 0.0
+    assert earliest_error([[math.inf, 0.2], [math.inf, 0.9]], 0.5).tolist() == [1, -1]  # +inf: never flagged
+    with pytest.raises(ValueError, match="NaN"):
+        earliest_error([[math.nan]], 0.5)
 
 
 def test_processbench_against_qwen_code() -> None:

@@ -423,7 +423,7 @@ def _processbench(
         if scalar:
             placement = f"outcome scores on the final step ({scalar} of {len(keep)} solutions)"
     labels = np.array([x.label for x in keep], dtype=np.int64)
-    finite_steps = [[v if math.isfinite(v) else 1e300 for v in s] for s in steps]
+    finite_steps = steps  # +inf marks a step that is never flagged
     pred = m.earliest_error(finite_steps, st.threshold)
     score = m.processbench_score(pred, labels)
     subsets = [x.subset for x in keep]

@@ -16,13 +16,16 @@ from numpy.typing import ArrayLike, NDArray
 
 
 def _matrix(step_scores: Sequence[ArrayLike]) -> NDArray[np.float64]:
-    """Ragged step scores as an ``(n, L_max)`` matrix padded with ``+inf`` (never below a threshold)."""
+    """Ragged step scores as an ``(n, L_max)`` matrix padded with ``+inf`` (never below a threshold).
+
+    A step score may itself be ``+inf``: a step that is never flagged (an outcome score placed on the last
+    step leaves the earlier ones so); NaN and ``-inf`` are errors."""
     rows = [np.asarray(s, dtype=float).ravel() for s in step_scores]
     width = max((r.size for r in rows), default=0)
     out = np.full((len(rows), max(width, 1)), np.inf)
     for i, r in enumerate(rows):
-        if not np.all(np.isfinite(r)):
-            raise ValueError(f"step scores of solution {i} are not all finite")
+        if np.any(np.isnan(r)) or np.any(r == -np.inf):
+            raise ValueError(f"step scores of solution {i} hold NaN or -inf")
         out[i, : r.size] = r
     return out
 
