@@ -140,3 +140,11 @@ def test_qwen_rm8_and_maj8_reproduced() -> None:
     assert s["n"] == 100
     assert round(100 * s["rm_at_k"][7], 1) == 94.0
     assert round(100 * s["maj_at_k"][7], 1) == 93.0
+
+
+def test_the_face_exports_the_api() -> None:
+    import rewardlab.eval as ev
+
+    for name in ("evaluate", "EvalSettings", "EvalResult", "run_probes", "metrics", "datasets", "KINDS"):
+        assert name in ev.__all__ and getattr(ev, name) is not None
+    assert set(ev.KINDS) == {"pairwise", "best-of-n", "rm-bench", "judgebench", "processbench"}
