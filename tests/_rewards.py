@@ -115,3 +115,14 @@ class Hostile(Reward):
         if do == "nan_info":
             return RewardResult(score=1.0, info={"ratio": float("inf"), "ok": [1.0, float("nan")]})
         return 1.0
+
+
+class LengthOrRaise(Reward):
+    """The completion's length; raises on a completion containing ``RAISE`` (the eval tests' scorer error)."""
+
+    name = "length_or_raise"
+
+    def compute(self, sample: Sample) -> float | RewardResult:
+        if "RAISE" in sample.completion_text:
+            raise ValueError("asked to raise")
+        return float(len(sample.completion_text))

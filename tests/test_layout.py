@@ -115,6 +115,51 @@ def test_submodules_never_import_their_own_package_face() -> None:
         ("rewardlab.runner", ("serve", "cli", "adapters", "client", "batch", "demo", "rewards")),
         ("rewardlab.credit", ("runner", "serve", "cli", "adapters", "client", "rewards")),
         ("rewardlab.sandbox", ("runner", "serve", "cli", "adapters", "client", "rewards", "core")),
+        # metrics are pure functions: numpy and the standard library (and the errors module) only
+        (
+            "rewardlab.eval.metrics",
+            (
+                "core",
+                "runner",
+                "serve",
+                "cli",
+                "adapters",
+                "client",
+                "rewards",
+                "batch",
+                "demo",
+                "report",
+                "credit",
+                "sandbox",
+                "eval.datasets",
+                "eval.run",
+                "eval.probes",
+            ),
+        ),
+        # readers and probes turn files into plain records: no scoring, no rewards
+        (
+            "rewardlab.eval.datasets",
+            (
+                "runner",
+                "serve",
+                "cli",
+                "adapters",
+                "client",
+                "rewards",
+                "batch",
+                "demo",
+                "report",
+                "eval.run",
+            ),
+        ),
+        (
+            "rewardlab.eval.probes",
+            ("runner", "serve", "cli", "adapters", "client", "rewards", "batch", "report"),
+        ),
+        # scoring a benchmark goes through the runner; rendering it is the report's job
+        ("rewardlab.eval", ("serve", "cli", "adapters", "client", "batch", "demo", "report")),
+        # the report renders what it is given: it never scores
+        ("rewardlab.report", ("runner", "serve", "cli", "adapters", "client", "rewards", "batch", "demo")),
     ],
 )
 def test_layers_import_only_downwards(layer: str, forbidden: tuple[str, ...]) -> None:

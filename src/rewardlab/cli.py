@@ -1,4 +1,4 @@
-"""The ``rewardlab`` command line: ``score``, ``rewards``, ``validate``, ``demo``."""
+"""The ``rewardlab`` command line: ``score``, ``eval``, ``probe``, ``rewards``, ``validate``, ``serve``, ``demo``."""
 
 from __future__ import annotations
 
@@ -192,6 +192,114 @@ def demo(
         run_demo(out_dir=out_dir, workers=workers, console=out)
     except RewardLabError as exc:
         _fail(exc)
+
+
+@app.command("eval")
+def eval_(
+    kind: Annotated[str, typer.Argument(help="pairwise, best-of-n, rm-bench, judgebench or processbench")],
+    data: Annotated[Path, typer.Option("--data", "-d", help="The benchmark file (.json, .jsonl, .jsonl.gz)")],
+    json_out: Annotated[Path, typer.Option("--json", help="Where to write the JSON summary")],
+    reward: Annotated[
+        str | None,
+        typer.Option(
+            "--reward", "-r", help="A registered reward, a TOML spec, or 'length' (the length baseline)"
+        ),
+    ] = None,
+    scores_from_file: Annotated[
+        bool, typer.Option("--scores-from-file", help="Re-score the file's stored scores or judgments")
+    ] = False,
+    report: Annotated[Path | None, typer.Option("--report", help="Also write an HTML report here")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap and of every split")] = 0,
+    ties: Annotated[str, typer.Option(help="Pairwise tie policy: wrong, half or exclude")] = "wrong",
+    n_boot: Annotated[int, typer.Option(help="Bootstrap replicates")] = 1000,
+    threshold: Annotated[float, typer.Option(help="ProcessBench step threshold")] = 0.5,
+    grouping: Annotated[
+        str, typer.Option(help="best-of-n majority: 'exact' answers (Qwen) or 'math'")
+    ] = "exact",
+    workers: Annotated[int | None, typer.Option(help="Worker processes of the runner")] = None,
+    timeout: Annotated[float | None, typer.Option(help="Per-sample deadline in seconds")] = 30.0,
+    limit: Annotated[int | None, typer.Option(help="Evaluate only the first N rows")] = None,
+    min_score: Annotated[
+        float | None,
+        typer.Option("--min-accuracy", "--min-score", help="Exit 1 when the headline metric is below this"),
+    ] = None,
+) -> None:
+    """Evaluate a reward, reward model or judge on a benchmark file: accuracy with its bootstrap interval,
+    the length-only baseline, ties, per-subset numbers; JSON summary, optional HTML report."""
+    from rewardlab.eval.run import EvalSettings, evaluate
+    from rewardlab.eval.summary import print_eval, write_json
+
+    if reward is None and not scores_from_file:
+        _fail(ConfigError("pass --reward SPEC (or --reward length) or --scores-from-file"))
+    try:
+        settings = EvalSettings(
+            seed=seed, ties=ties, n_boot=n_boot, threshold=threshold, grouping=grouping,  # type: ignore[arg-type]
+            workers=workers, timeout=timeout,
+        )  # fmt: skip
+        spec: Any = reward
+        if reward is not None and reward.endswith(".toml"):
+            spec = Path(reward)
+        result = evaluate(
+            kind, data, reward=spec, scores_from_file=scores_from_file, settings=settings, limit=limit
+        )
+    except KeyboardInterrupt:
+        err.print("interrupted: nothing was written")
+        raise typer.Exit(130) from None
+    except RewardLabError as exc:
+        _fail(exc)
+        return
+    write_json(result.summary, json_out)
+    print_eval(result, out)
+    out.print(f"wrote {json_out}")
+    if report is not None:
+        try:
+            from rewardlab.report.evaluation import eval_report
+
+            eval_report(result).write(report)
+        except ImportError as exc:
+            _fail(exc)
+        out.print(f"wrote {report}")
+    if min_score is not None and not result.headline() >= min_score:
+        err.print(f"[bold red]below the minimum:[/] {result.headline():.4f} < {min_score}", highlight=False)
+        raise typer.Exit(1)
+
+
+probe_app = typer.Typer(help="Robustness probes of scorers.", no_args_is_help=True)
+app.add_typer(probe_app, name="probe")
+
+
+@probe_app.command("rm")
+def probe_rm(
+    data: Annotated[Path, typer.Option("--data", "-d", help="Preference pairs (any pairwise format)")],
+    reward: Annotated[
+        str, typer.Option("--reward", "-r", help="A registered reward, a TOML spec or 'length'")
+    ],
+    json_out: Annotated[Path | None, typer.Option("--json", help="Where to write the JSON summary")] = None,
+    probes: Annotated[
+        list[str] | None, typer.Option("--probe", help="Probes to run (default: all); repeat the option")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of every transform")] = 0,
+    workers: Annotated[int | None, typer.Option(help="Worker processes of the runner")] = None,
+    timeout: Annotated[float | None, typer.Option(help="Per-sample deadline in seconds")] = 30.0,
+    limit: Annotated[int | None, typer.Option(help="Use only the first N pairs")] = None,
+) -> None:
+    """Accuracy of a scalar scorer with and without controlled perturbations of real pairs, and the
+    number of pairs each one flips."""
+    from rewardlab.eval.probes import run_probes
+    from rewardlab.eval.summary import print_probes, write_json
+
+    try:
+        spec: Any = Path(reward) if reward.endswith(".toml") else reward
+        summary = run_probes(
+            data, spec, probes=probes, seed=seed, workers=workers, timeout=timeout, limit=limit
+        )
+    except RewardLabError as exc:
+        _fail(exc)
+        return
+    print_probes(summary, out)
+    if json_out is not None:
+        write_json(summary, json_out)
+        out.print(f"wrote {json_out}")
 
 
 def main() -> None:  # console-script entry point
