@@ -19,7 +19,12 @@ The tree (a test compares it with the classes below)::
     │   │   ├── TooComplex                  comparing could take unbounded time (power tower)
     │   │   └── SymbolicError               the symbolic engine failed on two readable answers
     │   ├── QueryError                      an SQL query gave no result (timeout, row cap, SQLite)
-    │   └── GraderError                     an OpenAI-style grader failed (``flag``: OpenAI's category)
+    │   ├── GraderError                     an OpenAI-style grader failed (``flag``: OpenAI's category)
+    │   └── JudgeError                      an LLM judge gave no usable verdict (an abstention)
+    │       ├── JudgeParseError             its answer holds no verdict in the declared form
+    │       ├── JudgeRefusal                it declined to judge
+    │       ├── JudgeUnavailable            no answer: every retry failed (``kind``: timeout, http, ...)
+    │       └── GuardRejected               the answer tripped the guard and the policy is "abstain"
     ├── SandboxError                        the code sandbox itself failed, not the program
     │   └── SandboxCrash                    the sandbox died or stopped answering during a job
     ├── ServiceError                        the reward server refuses new work (HTTP 503)
@@ -165,6 +170,36 @@ class GraderError(ScoringError):
     def __init__(self, flag: str, message: str) -> None:
         self.flag = flag
         super().__init__(message)
+
+
+class JudgeError(ScoringError):
+    """An LLM judge gave no usable verdict for this sample: recorded as an abstention, never as a score."""
+
+
+class JudgeParseError(JudgeError):
+    """The judge answered, but its final answer holds no verdict in the declared form (or two)."""
+
+
+class JudgeRefusal(JudgeError):
+    """The judge declined to judge (a refusal instead of a verdict)."""
+
+
+class JudgeUnavailable(JudgeError):
+    """No answer from the judge: every retry failed. ``kind`` is ``"timeout"``, ``"rate_limited"``,
+    ``"http"`` or ``"connection"``; ``attempts`` is how many calls were made."""
+
+    def __init__(self, kind: str, message: str, *, attempts: int = 1) -> None:
+        self.kind = kind
+        self.attempts = attempts
+        super().__init__(message)
+
+
+class GuardRejected(JudgeError):
+    """The answer tripped the judge guard (``rules`` names which) and the guard's policy is to abstain."""
+
+    def __init__(self, rules: list[str]) -> None:
+        self.rules = list(rules)
+        super().__init__(f"the answer tripped the judge guard: {', '.join(self.rules)}")
 
 
 # -- the code sandbox ------------------------------------------------------------------------------

@@ -6,6 +6,31 @@ from rewardlab.core.registry import REGISTRY
 
 # name -> (target, one-line doc, group). Targets are imported lazily by the registry.
 BUILTINS: dict[str, tuple[str, str, str]] = {
+    "judge_label": (
+        "rewardlab.judges.rewards:JudgeLabel",
+        "1.0 when an LLM judge says the completion is correct (against the reference); guarded",
+        "judges",
+    ),
+    "judge_score": (
+        "rewardlab.judges.rewards:JudgeScore",
+        "an LLM judge's score on a scale (default 1-10), normalised to [0, 1]; guarded",
+        "judges",
+    ),
+    "judge_pairwise": (
+        "rewardlab.judges.rewards:JudgePairwise",
+        "an LLM judge's preference against a baseline, both orders (1 win, 0.5 tie, 0 loss); guarded",
+        "judges",
+    ),
+    "judge_principles": (
+        "rewardlab.judges.rewards:JudgePrinciples",
+        "share of user-chosen binary principles an LLM judge says the completion meets (RLBFF)",
+        "judges",
+    ),
+    "genrm_verdict": (
+        "rewardlab.judges.rewards:GenRMVerdict",
+        '1.0 when the completion\'s verdict ([[A]], {"winner": ...}) matches the preference label',
+        "judges",
+    ),
     "openai_grader": (
         "rewardlab.rewards.graders:OpenAIGrader",
         "an OpenAI grader definition (string_check, text_similarity, python, multi) run locally",
