@@ -93,3 +93,24 @@ def test_without_an_endpoint_the_error_says_what_to_set(monkeypatch: pytest.Monk
     out = run_grader(LABEL, "Paris", {"reference": "Paris"})
     assert out["metadata"]["errors"]["model_grader_server_error"] is True
     assert "REWARDLAB_GRADER_BASE_URL" in out["metadata"]["errors"]["details"]
+
+
+def test_checklist_judge_criteria_use_a_judge_table() -> None:
+    def verdict(request: dict[str, Any], n: int) -> str:
+        return '{"verdict": "pass"}' if "please" in user_text(request).lower() else '{"verdict": "fail"}'
+
+    with scripted_judge(verdict) as judge:
+        reward = rl.as_reward(
+            {
+                "reward": {
+                    "type": "checklist",
+                    "criteria": [{"id": "polite", "kind": "judge", "question": "Is the reply polite?"}],
+                    "judge": {"base_url": judge.url, "model": "m", "cache": False},
+                }
+            }
+        )
+        polite = rl.score_one(reward, rl.Sample(prompt="Ask", completion="Could you please pass the salt?"))
+        rude = rl.score_one(reward, rl.Sample(prompt="Ask", completion="Salt. Now."))
+        keyed = rl.score_one(reward, rl.Sample(prompt="Ask", completion="Thought process:"))
+        assert (polite.score, rude.score, keyed.score) == (1.0, 0.0, 0.0)
+        assert judge.calls == 2  # the master key never reached the judge
