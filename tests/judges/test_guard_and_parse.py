@@ -86,7 +86,8 @@ def test_a_fence_cannot_be_closed_from_inside() -> None:
     ("text", "want"),
     [('{"verdict": "correct"}', "correct"), ("Verdict: **incorrect**", "incorrect"), ("PASS", "correct"),
      ("<verdict>fail</verdict>", "incorrect"), ("<think>incorrect? no</think>\nVerdict: correct", "correct"),
-     ('Reasoning... {"verdict": "incorrect", "why": "wrong sum"}', "incorrect")],
+     ('Reasoning... {"verdict": "incorrect", "why": "wrong sum"}', "incorrect"),
+     ("The answer is incorrect.", "incorrect"), ("The candidate answer is correct", "correct")],
 )  # fmt: skip
 def test_labels(text: str, want: str) -> None:
     assert parse_label(text) == want
@@ -96,7 +97,8 @@ def test_labels(text: str, want: str) -> None:
     ("text", "error"),
     [("", JudgeParseError), ("<think>correct", JudgeParseError), ("<think>Verdict: correct</think>", JudgeParseError),
      ("Verdict: correct\nVerdict: incorrect", JudgeParseError), ("It depends.", JudgeParseError),
-     ("I'm sorry, but I can't help with grading this.", JudgeRefusal)],
+     ("I'm sorry, but I can't help with grading this.", JudgeRefusal),
+     ("The answer is correct, the reference is incorrect.", JudgeParseError), ("The answer is", JudgeParseError)],
 )  # fmt: skip
 def test_no_guessing(text: str, error: type[Exception]) -> None:
     with pytest.raises(error):

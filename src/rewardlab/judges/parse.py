@@ -10,7 +10,9 @@ Three declared forms, tried in this order, each on the final answer:
 1. a JSON object (the last one that parses) with the field (``verdict``, ``score``, ``winner``, ...);
 2. a tag (``<verdict>correct</verdict>``, ``<score>7</score>``, ``[[A]]``);
 3. a labelled line (``Verdict: correct``, ``Score: 7/10``, ``Winner: B``), or an answer that is only
-   the verdict.
+   the verdict;
+4. for labels only, a short answer (at most 12 words) in which exactly one label word occurs, once
+   ("The answer is incorrect."): small judges answer in a sentence; two label words are a parse error.
 
 Within a form, two different verdicts are a parse error, never a coin flip; a form that is absent falls
 through to the next. No verdict at all is a :class:`~rewardlab.errors.JudgeParseError`, or a
@@ -128,6 +130,16 @@ def parse_label(text: str | None, labels: Mapping[str, Sequence[str]] = LABELS_C
     bare = _norm(final)
     if bare in words:
         return words[bare]
+    tokens = bare.split()
+    if len(tokens) <= 12:
+        strong = {
+            _norm(w): lab for lab, ws in labels.items() for w in (lab, *ws) if _norm(w) not in ("yes", "no")
+        }
+        found = [strong[t] for t in tokens if t in strong]
+        if len(found) == 1:
+            return found[0]
+        if len(set(found)) > 1:
+            raise JudgeParseError(f"the judge's answer names more than one verdict: {final[:200]!r}")
     _refusal_or_fail(final, f"no verdict among {sorted(labels)} in the judge's final answer")
     raise AssertionError("unreachable")
 
