@@ -19,6 +19,7 @@ The tree (a test compares it with the classes below)::
     │   │   ├── TooComplex                  comparing could take unbounded time (power tower)
     │   │   └── SymbolicError               the symbolic engine failed on two readable answers
     │   ├── QueryError                      an SQL query gave no result (timeout, row cap, SQLite)
+    │   ├── GroupError                      a group reward got no group, too small a group, or part of one
     │   ├── GraderError                     an OpenAI-style grader failed (``flag``: OpenAI's category)
     │   └── JudgeError                      an LLM judge gave no usable verdict (an abstention)
     │       ├── JudgeParseError             its answer holds no verdict in the declared form
@@ -162,6 +163,11 @@ class QueryError(ScoringError):
     def __init__(self, kind: str, message: str) -> None:
         self.kind = kind
         super().__init__(message)
+
+
+class GroupError(ScoringError):
+    """A group reward could not score its group: it was called outside a group, the group is smaller than
+    it needs, or the group arrived split across calls (fewer samples than its ``group_size``)."""
 
 
 class GraderError(ScoringError):
