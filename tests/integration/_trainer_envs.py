@@ -15,15 +15,18 @@ fails the test that needed it (CI must turn red when a trainer release breaks), 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
 import math
 import os
+import socket
 import subprocess
 import sys
 import time
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -148,6 +151,44 @@ def run_in(
         env=child,
         timeout=timeout,
     )
+
+
+@contextlib.contextmanager
+def rewardlab_serve(args: list[str], log: Path) -> Iterator[str]:
+    """A real ``rewardlab serve`` process (this checkout's code) with ``args``; yields its base URL."""
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(HERE)])}
+    cmd = [
+        sys.executable,
+        "-c",
+        "from rewardlab.cli import main; main()",
+        "serve",
+        "--port",
+        str(port),
+        *args,
+    ]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert proc.poll() is None, log.read_text()[-3000:]
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "rewardlab serve did not become healthy"
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
 
 
 def last_json(stdout: str) -> Any:
