@@ -18,3 +18,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(str(item.fspath)).resolve().parent == HERE:
             item.add_marker(pytest.mark.integration)
+            # the first run builds the trainer's virtualenv inside a fixture (about 1-2 minutes each)
+            item.add_marker(pytest.mark.timeout(1800))
