@@ -153,6 +153,15 @@ def serve(
     ] = 0.0,
     backend: Annotated[str, typer.Option(help="'local' worker processes or 'ray' actors")] = "local",
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster to join, e.g. 'auto'")] = None,
+    eos: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="EOS string cut from /get_reward responses (repeat for several; 'none': cut nothing)"
+        ),
+    ] = None,
+    tokenizer: Annotated[
+        str | None, typer.Option(help="The policy's tokenizer: /get_reward cuts its EOS token(s)")
+    ] = None,
     log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
 ) -> None:
     """Serve the reward over HTTP: /v1/score, /get_reward (OpenRLHF), /health, /metrics, /v1/rewards."""
@@ -175,6 +184,8 @@ def serve(
             error_score=error_score,
             backend=backend,
             ray_address=ray_address,
+            eos_tokens=None if eos is None else tuple(t for t in eos if t.lower() != "none"),
+            tokenizer=tokenizer,
         )
     except RewardLabError as exc:
         _fail(exc)

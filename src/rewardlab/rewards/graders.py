@@ -102,9 +102,11 @@ def validate_grader(grader: Any, path: str = "grader") -> list[str]:
             except SyntaxError as exc:
                 problems.append(f"{path}.source: syntax error at line {exc.lineno}: {exc.msg}")
     if kind == "multi":
-        subs = grader.get("graders")
-        if not isinstance(subs, Mapping) or not subs:
-            problems.append(f"{path}.graders: required, an object of named sub-graders")
+        subs = sub_graders(grader)
+        if subs is None:
+            problems.append(
+                f"{path}.graders: required, a grader (OpenAI's typed form) or an object of named graders"
+            )
             subs = {}
         for name, sub in subs.items():
             problems += validate_grader(sub, f"{path}.graders.{name}")
@@ -117,6 +119,21 @@ def validate_grader(grader: Any, path: str = "grader") -> list[str]:
             except (SyntaxError, GraderError) as exc:
                 problems.append(f"{path}.calculate_output: {exc}")
     return problems
+
+
+def sub_graders(grader: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A ``multi`` grader's sub-graders by name, or None when ``graders`` is neither form.
+
+    OpenAI's SDK types ``graders`` as one grader (``MultiGraderParam.graders: Graders``), named by its own
+    ``name``; the API reference also shows an object of named graders. Both are accepted.
+    """
+    subs = grader.get("graders")
+    if isinstance(subs, Mapping) and isinstance(subs.get("type"), str):
+        name = subs.get("name")
+        return {name if isinstance(name, str) and name else "grader": subs}
+    if isinstance(subs, Mapping) and subs:
+        return dict(subs)
+    return None
 
 
 # -- templating ------------------------------------------------------------------------------------
@@ -356,7 +373,7 @@ def grade(
     if kind == "multi":
         subs = {
             name: _guarded_grade(sub, model_sample, item, timeout)[0]
-            for name, sub in grader["graders"].items()
+            for name, sub in (sub_graders(grader) or {}).items()
         }
         tree = parse_formula(grader["calculate_output"])
         _check_formula(tree, set(subs))

@@ -1,4 +1,8 @@
-"""OpenAI-compatible grader endpoints: ``POST /v1/graders/validate`` and ``POST /v1/graders/run``."""
+"""OpenAI-compatible grader endpoints: ``POST /v1/graders/validate`` and ``POST /v1/graders/run``.
+
+The OpenAI SDK (``client.fine_tuning.alpha.graders.run / .validate``, base URL ``http://host:port/v1``)
+posts to ``/v1/fine_tuning/alpha/graders/*``: the same handlers answer there too.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ def _check(grader: dict[str, Any]) -> None:
         raise ApiError(422, "InvalidGrader", "; ".join(problems), problems[0].split(":")[0])
 
 
+@router.post("/v1/fine_tuning/alpha/graders/validate", responses={422: {}}, include_in_schema=False)
 @router.post("/v1/graders/validate", responses={422: {}})
 async def graders_validate(body: GraderValidateRequest) -> Any:
     """OpenAI-compatible grader validation: the grader back, or 422 listing every problem."""
@@ -28,6 +33,7 @@ async def graders_validate(body: GraderValidateRequest) -> Any:
     return {"grader": body.grader}
 
 
+@router.post("/v1/fine_tuning/alpha/graders/run", responses={422: {}}, include_in_schema=False)
 @router.post("/v1/graders/run", responses={422: {}})
 async def graders_run(body: GraderRunRequest) -> Any:
     """OpenAI-compatible grader run: reward, metadata with OpenAI's error categories, sub_rewards."""

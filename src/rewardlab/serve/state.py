@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from fastapi.responses import JSONResponse, Response
 
+from rewardlab.adapters.openrlhf import Eos
 from rewardlab.core.registry import REGISTRY, unknown_name_message
 from rewardlab.core.reward import walk
 from rewardlab.core.spec import DEFAULT_SPEC, RewardSpec, load_spec
@@ -44,6 +45,8 @@ class ServeSettings:
     max_named_rewards: int = 8
     backend: Literal["local", "ray"] = "local"  # "ray": each batch loop scores through Ray actors
     ray_address: str | None = None
+    eos_tokens: tuple[str, ...] | None = None  # /get_reward: EOS strings cut from responses (() = none)
+    tokenizer: str | None = None  # /get_reward: read the EOS strings from this tokenizer instead
 
     def __post_init__(self) -> None:
         problems = []
@@ -128,6 +131,7 @@ class ServerState:
             loaded, workers=settings.workers or None, timeout=settings.timeout, on_error=settings.on_error
         )
         confine_files(self.reward)
+        self.eos = Eos.resolve(settings.eos_tokens, settings.tokenizer)  # OpenRLHF's /get_reward
         self.batchers: dict[str, MicroBatcher] = {}
         self.registry = CollectorRegistry()
         self.requests = Counter(
