@@ -118,7 +118,7 @@ class _Worker:
         _start(self.proc, needs_main=b"__main__" in reward_bytes)
         child.close()
         self.conn: Connection = parent
-        self.outstanding: deque[tuple[int, Sample]] = deque()
+        self.outstanding: deque[tuple[int, bytes]] = deque()  # (index, pickled sample), in sent order
         self.sent = 0.0  # when the current chunk was sent
 
     def current(self) -> tuple[int | None, float, int]:
@@ -289,7 +289,7 @@ class Runner(BaseRunner):
     def _dispatch(
         self, source: Iterator[tuple[int, Sample | RewardResult]]
     ) -> Iterator[tuple[int, RewardResult]]:
-        pending: deque[tuple[int, Sample]] = deque()
+        pending: deque[tuple[int, bytes]] = deque()
         done: dict[int, RewardResult] = {}
         next_out = 0
         window = max(4 * self.workers * self.chunk_size, 256)
@@ -304,10 +304,11 @@ class Runner(BaseRunner):
                         exhausted = True
                         break
                     in_flight += 1
-                    if isinstance(item, RewardResult):
-                        done[i] = item
+                    blob = item if isinstance(item, RewardResult) else sample_blob(i, item)
+                    if isinstance(blob, RewardResult):  # a row known to be broken, or one that cannot cross
+                        done[i] = blob
                     else:
-                        pending.append((i, item))
+                        pending.append((i, blob))
                 self._feed(pending, done)
                 busy = [w for w in self._pool if w.outstanding]
                 if not busy and not pending:
@@ -327,7 +328,7 @@ class Runner(BaseRunner):
             _shutdown(self._pool)  # an abandoned or failed call must not leave half-fed workers
             raise
 
-    def _feed(self, pending: deque[tuple[int, Sample]], done: dict[int, RewardResult]) -> None:
+    def _feed(self, pending: deque[tuple[int, bytes]], done: dict[int, RewardResult]) -> None:
         while pending:
             idle = next((w for w in self._pool if not w.outstanding), None)
             if idle is None:
@@ -340,11 +341,9 @@ class Runner(BaseRunner):
             chunk = [pending.popleft()]
             while pending and len(chunk) < size and (pending[0][0] in self._solo) == solo:
                 chunk.append(pending.popleft())
-            try:
-                payload = bytes(ForkingPickler.dumps((chunk, self._batched and not solo)))
-            except Exception:  # a sample that cannot be pickled (nested too deep, a lock in metadata)
-                pending.extendleft(reversed(_sendable(chunk, done)))
-                continue
+            # every sample is pickled on its own already (sample_blob): the chunk is a list of bytes,
+            # so what was checked is exactly what is sent and no sample can make the chunk fail
+            payload = bytes(ForkingPickler.dumps((chunk, self._batched and not solo)))
             try:
                 idle.conn.send_bytes(payload)
             except (OSError, ValueError):
@@ -356,7 +355,7 @@ class Runner(BaseRunner):
             idle.sent = time.monotonic()
 
     def _collect(
-        self, busy: list[_Worker], pending: deque[tuple[int, Sample]], done: dict[int, RewardResult]
+        self, busy: list[_Worker], pending: deque[tuple[int, bytes]], done: dict[int, RewardResult]
     ) -> None:
         wait_for: float | None = None
         if self.timeout is not None:
@@ -411,7 +410,7 @@ class Runner(BaseRunner):
         w: _Worker,
         current: int | None,
         span: int,
-        pending: deque[tuple[int, Sample]],
+        pending: deque[tuple[int, bytes]],
         done: dict[int, RewardResult],
         error: ScoringError,
     ) -> None:
@@ -431,19 +430,18 @@ class Runner(BaseRunner):
         self._replace(w)
 
 
-def _sendable(chunk: list[tuple[int, Sample]], done: dict[int, RewardResult]) -> list[tuple[int, Sample]]:
-    """The samples of ``chunk`` that can be pickled; each one that cannot gets its own error in ``done``."""
-    keep = []
-    for index, sample in chunk:
-        try:
-            ForkingPickler.dumps(sample)
-        except Exception as exc:
-            reason = f"{type(exc).__name__}: {str(exc)[:200]}"
-            error = SampleError(f"cannot be sent to a worker process ({reason})", index=index)
-            done[index] = RewardResult.failure(ErrorInfo("SampleError", str(error)))
-        else:
-            keep.append((index, sample))
-    return keep
+def sample_blob(index: int, sample: Sample) -> bytes | RewardResult:
+    """``sample`` pickled on its own for a worker process, or that sample's error when it cannot be
+    (nested too deep, a lock or a generator in its metadata): one row that cannot cross costs only itself.
+
+    Pickling each sample separately (the chunk sent is then a flat list of bytes) matters: a sample just
+    under the recursion limit pickles alone but not inside a chunk, one level deeper."""
+    try:
+        return pickle.dumps(sample, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # RecursionError, PicklingError, TypeError...
+        reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+        error = SampleError(f"cannot be sent to a worker process ({reason})", index=index)
+        return RewardResult.failure(ErrorInfo("SampleError", str(error)))
 
 
 def _unblob(blob: bytes) -> RewardResult:

@@ -13,7 +13,8 @@ from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from rewardlab.core.reward import RewardLike
-from rewardlab.core.types import RewardResult, Sample, as_score
+from rewardlab.core.types import ErrorInfo, RewardResult, Sample, as_score
+from rewardlab.errors import SampleError
 
 FLUSH_S = 0.005
 
@@ -81,8 +82,8 @@ def score_batch(reward: Any, samples: Sequence[Sample]) -> list[RewardResult] | 
 
 
 def worker_main(conn: Connection, reward_bytes: bytes, memory_mb: int | None, state: Any) -> None:
-    """Receive ``(chunk, whole)`` with ``chunk = [(index, sample), ...]``; send back lists of
-    ``(index, RewardResult)``. ``whole`` asks for one ``score_batch`` call on the chunk (batched rewards).
+    """Receive ``(chunk, whole)`` with ``chunk = [(index, pickled sample), ...]``; send back lists of
+    ``(index, pickled RewardResult)``. ``whole`` asks for one ``score_batch`` call on the chunk (batched rewards).
 
     ``state`` is shared memory ``[current index, its start time (time.monotonic), span]``: the parent reads
     it to know exactly which sample a stuck or dead worker was on and since when, even while results are
@@ -102,11 +103,13 @@ def worker_main(conn: Connection, reward_bytes: bytes, memory_mb: int | None, st
         if message is None:
             return
         chunk, whole = message
-        if whole and len(chunk) > 1:
+        loaded = [_load(i, blob) for i, blob in chunk] if whole and len(chunk) > 1 else []
+        samples = [s for s in loaded if isinstance(s, Sample)]
+        if samples and len(samples) == len(chunk):  # else one by one: each unreadable sample says why
             state[1] = time.monotonic()  # start time and span first, then the index: read index first
             state[2] = float(len(chunk))
             state[0] = chunk[0][0]
-            results = score_batch(reward, [s for _, s in chunk])
+            results = score_batch(reward, samples)
             state[0] = -1
             state[2] = 1.0
             if results is not None:
@@ -120,15 +123,28 @@ def worker_main(conn: Connection, reward_bytes: bytes, memory_mb: int | None, st
 RECYCLE = "recycle"  # sent after the results of a sample that ran out of memory: start a fresh worker
 
 
-def _score_each(conn: Connection, reward: Any, chunk: list[tuple[int, Sample]], state: Any) -> bool:
+def _load(index: int, blob: bytes) -> Sample | RewardResult:
+    """A sample as the parent pickled it, or that sample's error when it cannot be read here."""
+    try:
+        sample = pickle.loads(blob)
+    except Exception as exc:  # RecursionError, MemoryError under memory_mb, a class missing here...
+        message = f"could not be read by the worker process ({type(exc).__name__}: {str(exc)[:200]})"
+        return RewardResult.failure(ErrorInfo("SampleError", str(SampleError(message, index=index))))
+    if not isinstance(sample, Sample):  # pragma: no cover - protocol invariant
+        return RewardResult.failure(TypeError(f"worker got {type(sample).__name__}, expected Sample"))
+    return sample
+
+
+def _score_each(conn: Connection, reward: Any, chunk: list[tuple[int, bytes]], state: Any) -> bool:
     # Results go back in small batches (every FLUSH_S or at the end of the chunk): one message per
     # sample costs more than a fast reward itself. Deadlines do not depend on this (see ``state``).
     batch: list[tuple[int, RewardResult]] = []
     last_flush = time.monotonic()
-    for n, (index, sample) in enumerate(chunk):
+    for n, (index, blob) in enumerate(chunk):
         state[1] = time.monotonic()  # start time first, then the index: the parent reads index first
         state[0] = index
-        result = score_one(reward, sample)
+        sample = _load(index, blob)
+        result = sample if isinstance(sample, RewardResult) else score_one(reward, sample)
         batch.append((index, result))
         now = time.monotonic()
         if result.error is not None and result.error.type == "MemoryError":
