@@ -91,10 +91,20 @@ class Warmed(Reward):
 _LEAK: list[bytes] = []
 
 
+class Unprintable:
+    """Crosses a process boundary (pickles) but cannot be written as JSON, not even as ``str``."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("no text for this object")
+
+    __repr__ = __str__
+
+
 class Hostile(Reward):
     """Rewards that misbehave at the process boundary, as ``metadata["do"]`` says: ``deep_info`` (a result
     nested too deep to pickle), ``leak`` (keeps 64 MB per call until the worker's memory cap), ``alloc`` (64 MB for a moment), ``nan``
-    (a NaN component), ``nan_info`` (NaN in info); anything else scores 1.0."""
+    (a NaN component), ``nan_info`` (NaN in info), ``deep_nan`` (NaN 60 levels down in info), ``unprintable``
+    (an info value that neither JSON nor ``str`` can encode); anything else scores 1.0."""
 
     name = "hostile"
 
@@ -114,4 +124,11 @@ class Hostile(Reward):
             return RewardResult(score=1.0, components={"part": float("nan")})
         if do == "nan_info":
             return RewardResult(score=1.0, info={"ratio": float("inf"), "ok": [1.0, float("nan")]})
+        if do == "deep_nan":
+            nested: list = [float("nan")]
+            for _ in range(60):
+                nested = [nested]
+            return RewardResult(score=1.0, info={"deep": nested})
+        if do == "unprintable":
+            return RewardResult(score=1.0, info={"obj": Unprintable()})
         return 1.0

@@ -151,11 +151,23 @@ def serve(
     error_score: Annotated[
         float, typer.Option(help="Score of an errored sample on /get_reward (OpenRLHF)")
     ] = 0.0,
+    grader_workers: Annotated[
+        int, typer.Option(help="Graders (/v1/graders/*) run at once, each in its own process")
+    ] = 2,
+    grader_max_queue: Annotated[
+        int, typer.Option(help="Graders accepted (running + waiting) before answering 503")
+    ] = 64,
+    grader_timeout: Annotated[
+        float, typer.Option(help="Deadline of a grader request in seconds, queue wait included (504)")
+    ] = 30.0,
+    grader_memory_mb: Annotated[
+        int, typer.Option(help="Address-space cap of each grader worker process, MB")
+    ] = 2048,
     backend: Annotated[str, typer.Option(help="'local' worker processes or 'ray' actors")] = "local",
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster to join, e.g. 'auto'")] = None,
     log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
 ) -> None:
-    """Serve the reward over HTTP: /v1/score, /get_reward (OpenRLHF), /health, /metrics, /v1/rewards."""
+    """Serve the reward over HTTP: /v1/score, /get_reward (OpenRLHF), /v1/graders/*, /health, /metrics."""
     try:
         from rewardlab.serve import serve as run_server
     except ImportError as exc:
@@ -173,6 +185,10 @@ def serve(
             max_wait_ms=max_wait_ms,
             max_queue=max_queue,
             error_score=error_score,
+            grader_workers=grader_workers,
+            grader_max_queue=grader_max_queue,
+            grader_timeout=grader_timeout,
+            grader_memory_mb=grader_memory_mb,
             backend=backend,
             ray_address=ray_address,
         )

@@ -12,7 +12,8 @@ from fastapi import APIRouter, Request
 
 from rewardlab.core.types import RewardResult, Sample
 from rewardlab.serve.models import OpenRLHFRequest, OpenRLHFResponse
-from rewardlab.serve.state import ApiError, ServerState, json_response
+from rewardlab.serve.responses import ApiError, json_response
+from rewardlab.serve.state import ServerState
 
 router = APIRouter()
 
