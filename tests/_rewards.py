@@ -91,6 +91,19 @@ class Warmed(Reward):
 _LEAK: list[bytes] = []
 
 
+class OneHop:
+    """Pickles only in the process that made it: a result holding it crosses one process boundary (worker
+    to parent) and not a second one (a Ray actor to the driver)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def __reduce__(self) -> tuple:
+        if os.getpid() != self.pid:
+            raise TypeError("OneHop cannot leave a second process")
+        return (OneHop, (self.pid,))
+
+
 class Unprintable:
     """Crosses a process boundary (pickles) but cannot be written as JSON, not even as ``str``."""
 
@@ -104,7 +117,8 @@ class Hostile(Reward):
     """Rewards that misbehave at the process boundary, as ``metadata["do"]`` says: ``deep_info`` (a result
     nested too deep to pickle), ``leak`` (keeps 64 MB per call until the worker's memory cap), ``alloc`` (64 MB for a moment), ``nan``
     (a NaN component), ``nan_info`` (NaN in info), ``deep_nan`` (NaN 60 levels down in info), ``unprintable``
-    (an info value that neither JSON nor ``str`` can encode); anything else scores 1.0."""
+    (an info value that neither JSON nor ``str`` can encode), ``one_hop`` (an info value that crosses one
+    process boundary, not two); anything else scores 1.0."""
 
     name = "hostile"
 
@@ -131,4 +145,6 @@ class Hostile(Reward):
             return RewardResult(score=1.0, info={"deep": nested})
         if do == "unprintable":
             return RewardResult(score=1.0, info={"obj": Unprintable()})
+        if do == "one_hop":
+            return RewardResult(score=1.0, info={"obj": OneHop(os.getpid())})
         return 1.0

@@ -43,12 +43,11 @@ from typing import Any
 
 from rewardlab.core.reward import RewardLike, walk
 from rewardlab.core.spec import RewardSpec, as_reward
-from rewardlab.core.types import ErrorInfo, RewardResult, Sample
+from rewardlab.core.types import RewardResult, Sample
 from rewardlab.errors import (
     ConfigError,
     RewardLabError,
     RewardTimeoutError,
-    SampleError,
     ScoringError,
     WorkerCrashedError,
 )
@@ -63,6 +62,7 @@ from rewardlab.runner._base import (
     as_sample,
     check_rows,
 )
+from rewardlab.runner.crossing import read_result, sample_blob
 from rewardlab.runner.worker import RECYCLE, score_batch, score_one, worker_main
 
 
@@ -377,7 +377,7 @@ class Runner(BaseRunner):
                         expected, _ = w.outstanding.popleft()
                         if index != expected:  # pragma: no cover - protocol invariant
                             raise RuntimeError(f"worker answered sample {index}, expected {expected}")
-                        done[index] = _unblob(blob)
+                        done[index] = read_result(blob)
                     self._failed_starts = 0
             except (EOFError, OSError):
                 current, _, span = w.current()
@@ -428,31 +428,6 @@ class Runner(BaseRunner):
         pending.extendleft(reversed(rest))
         w.outstanding.clear()
         self._replace(w)
-
-
-def sample_blob(index: int, sample: Sample) -> bytes | RewardResult:
-    """``sample`` pickled on its own for a worker process, or that sample's error when it cannot be
-    (nested too deep, a lock or a generator in its metadata): one row that cannot cross costs only itself.
-
-    Pickling each sample separately (the chunk sent is then a flat list of bytes) matters: a sample just
-    under the recursion limit pickles alone but not inside a chunk, one level deeper."""
-    try:
-        return pickle.dumps(sample, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as exc:  # RecursionError, PicklingError, TypeError...
-        reason = f"{type(exc).__name__}: {str(exc)[:200]}"
-        error = SampleError(f"cannot be sent to a worker process ({reason})", index=index)
-        return RewardResult.failure(ErrorInfo("SampleError", str(error)))
-
-
-def _unblob(blob: bytes) -> RewardResult:
-    """A result as the worker pickled it; one the parent cannot read is that sample's error."""
-    try:
-        result = pickle.loads(blob)
-    except Exception as exc:  # RecursionError, a class the parent cannot import...
-        return RewardResult.failure(TypeError(f"result could not be read back: {type(exc).__name__}: {exc}"))
-    if not isinstance(result, RewardResult):
-        return RewardResult.failure(TypeError(f"worker sent {type(result).__name__}, expected RewardResult"))
-    return result
 
 
 def pickled(reward: RewardLike) -> bytes:

@@ -9,12 +9,11 @@ import pickle
 import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
-from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from rewardlab.core.reward import RewardLike
-from rewardlab.core.types import ErrorInfo, RewardResult, Sample, as_score
-from rewardlab.errors import SampleError
+from rewardlab.core.types import RewardResult, Sample, as_score
+from rewardlab.runner.crossing import read_sample, result_blob
 
 FLUSH_S = 0.005
 
@@ -103,7 +102,7 @@ def worker_main(conn: Connection, reward_bytes: bytes, memory_mb: int | None, st
         if message is None:
             return
         chunk, whole = message
-        loaded = [_load(i, blob) for i, blob in chunk] if whole and len(chunk) > 1 else []
+        loaded = [read_sample(i, blob) for i, blob in chunk] if whole and len(chunk) > 1 else []
         samples = [s for s in loaded if isinstance(s, Sample)]
         if samples and len(samples) == len(chunk):  # else one by one: each unreadable sample says why
             state[1] = time.monotonic()  # start time and span first, then the index: read index first
@@ -123,18 +122,6 @@ def worker_main(conn: Connection, reward_bytes: bytes, memory_mb: int | None, st
 RECYCLE = "recycle"  # sent after the results of a sample that ran out of memory: start a fresh worker
 
 
-def _load(index: int, blob: bytes) -> Sample | RewardResult:
-    """A sample as the parent pickled it, or that sample's error when it cannot be read here."""
-    try:
-        sample = pickle.loads(blob)
-    except Exception as exc:  # RecursionError, MemoryError under memory_mb, a class missing here...
-        message = f"could not be read by the worker process ({type(exc).__name__}: {str(exc)[:200]})"
-        return RewardResult.failure(ErrorInfo("SampleError", str(SampleError(message, index=index))))
-    if not isinstance(sample, Sample):  # pragma: no cover - protocol invariant
-        return RewardResult.failure(TypeError(f"worker got {type(sample).__name__}, expected Sample"))
-    return sample
-
-
 def _score_each(conn: Connection, reward: Any, chunk: list[tuple[int, bytes]], state: Any) -> bool:
     # Results go back in small batches (every FLUSH_S or at the end of the chunk): one message per
     # sample costs more than a fast reward itself. Deadlines do not depend on this (see ``state``).
@@ -143,7 +130,7 @@ def _score_each(conn: Connection, reward: Any, chunk: list[tuple[int, bytes]], s
     for n, (index, blob) in enumerate(chunk):
         state[1] = time.monotonic()  # start time first, then the index: the parent reads index first
         state[0] = index
-        sample = _load(index, blob)
+        sample = read_sample(index, blob)
         result = sample if isinstance(sample, RewardResult) else score_one(reward, sample)
         batch.append((index, result))
         now = time.monotonic()
@@ -164,21 +151,9 @@ def _score_each(conn: Connection, reward: Any, chunk: list[tuple[int, bytes]], s
     return True
 
 
-def _blob(result: RewardResult) -> bytes:
-    """One result pickled on its own, so that a result that cannot cross (too deep, unpicklable ``info``)
-    costs only its own sample, on either side of the pipe."""
-    try:
-        return bytes(ForkingPickler.dumps(result))
-    except Exception as exc:  # RecursionError, PicklingError, TypeError...: that sample's error
-        failure = RewardResult.failure(
-            TypeError(f"result could not be sent back: {type(exc).__name__}: {exc}")
-        )
-        return bytes(ForkingPickler.dumps(failure))
-
-
 def _send(conn: Connection, batch: list[tuple[int, RewardResult]]) -> bool:
     try:
-        conn.send([(index, _blob(result)) for index, result in batch])
+        conn.send([(index, result_blob(result)) for index, result in batch])
     except (BrokenPipeError, OSError):
         return False
     return True

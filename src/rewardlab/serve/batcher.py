@@ -24,6 +24,7 @@ from typing import Any
 from rewardlab.core.types import ErrorInfo, RewardResult, Sample
 from rewardlab.errors import Overloaded, ShuttingDown
 from rewardlab.runner import RunnerLike
+from rewardlab.runner.crossing import renumbered
 
 __all__ = ["MicroBatcher", "Overloaded", "ShuttingDown"]
 
@@ -171,7 +172,7 @@ class MicroBatcher:
             if self._on_batch is not None:
                 self._on_batch(len(live), elapsed)
             for position, (item, result) in enumerate(zip(live, results, strict=True)):
-                self._done(item, _renumbered(result, position, item.row))
+                self._done(item, renumbered(result, position, item.row))
             self._pending -= abandoned
             if self._pending <= 0:
                 self._pending = 0
@@ -198,13 +199,3 @@ class MicroBatcher:
         self._loops.clear()
         self._runners.clear()
         self._executor.shutdown(wait=False)
-
-
-def _renumbered(result: RewardResult, position: int, row: int) -> RewardResult:
-    """A runner names a sample it could not take by its place in the batch (``row 5: ...``); the client
-    knows it by its place in its own request."""
-    err = result.error
-    prefix = f"row {position}: "
-    if err is not None and err.type == "SampleError" and err.message.startswith(prefix):
-        result.error = ErrorInfo(err.type, f"row {row}: {err.message[len(prefix) :]}")
-    return result
