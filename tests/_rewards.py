@@ -74,15 +74,18 @@ class BatchBehave(Behave):
 
 
 class Warmed(Reward):
-    """Scores 1.0 when its ``warmup`` ran in this process before the sample (0.0 otherwise)."""
+    """Scores 1.0 when its ``warmup`` ran in this process before the sample (0.0 otherwise); ``warmups``
+    counts the calls (in this process)."""
 
     name = "warmed"
 
     def __init__(self) -> None:
         self._warm_pid: int | None = None
+        self.warmups = 0
 
     def warmup(self) -> None:
         self._warm_pid = os.getpid()
+        self.warmups += 1
 
     def compute(self, sample: Sample) -> float:
         return 1.0 if self._warm_pid == os.getpid() else 0.0

@@ -63,7 +63,7 @@ from rewardlab.runner._base import (
     check_rows,
 )
 from rewardlab.runner.crossing import read_result, sample_blob
-from rewardlab.runner.worker import RECYCLE, score_batch, score_one, worker_main
+from rewardlab.runner.worker import RECYCLE, score_batch, score_one, warmup, worker_main
 
 
 def preload_modules(reward: RewardLike) -> set[str]:
@@ -168,7 +168,8 @@ class Runner(BaseRunner):
     """Scores samples with ``reward`` in ``workers`` processes, each sample under ``timeout`` seconds.
 
     ``workers=None`` uses one process per CPU; ``workers=0`` scores in the calling thread (no isolation,
-    so ``timeout`` is refused). ``memory_mb`` caps each worker's address space. Use as a context manager
+    so ``timeout`` is refused; the reward's ``warmup()`` runs once, before the first sample, as it does in
+    every worker process). ``memory_mb`` caps each worker's address space. Use as a context manager
     or call :meth:`close`; workers are started on first use and reused across calls.
     """
 
@@ -194,6 +195,7 @@ class Runner(BaseRunner):
         self._pool: list[_Worker] = []
         self._ctx: Any = None
         self._failed_starts = 0
+        self._warm = False  # workers=0: warmup() ran in this process
         self._reward_bytes = pickled(self.reward) if self.workers > 0 else b""
         self._finalizer = weakref.finalize(self, _shutdown, self._pool)
 
@@ -248,6 +250,9 @@ class Runner(BaseRunner):
     def _inline(
         self, source: Iterator[tuple[int, Sample | RewardResult]]
     ) -> Iterator[tuple[int, RewardResult]]:
+        if not self._warm:  # once, before the first sample, as every worker process does
+            warmup(self.reward)
+            self._warm = True
         if not self._batched:
             for i, item in source:
                 yield i, item if isinstance(item, RewardResult) else score_one(self.reward, item)
