@@ -151,3 +151,17 @@ class Hostile(Reward):
         if do == "one_hop":
             return RewardResult(score=1.0, info={"obj": OneHop(os.getpid())})
         return 1.0
+
+
+class Locked(Reward):
+    """Holds a lock, so it cannot be sent to a worker process (fine with ``workers=0``)."""
+
+    name = "locked"
+
+    def __init__(self) -> None:
+        import threading
+
+        self.lock = threading.Lock()
+
+    def compute(self, sample: Sample) -> float:
+        return 1.0

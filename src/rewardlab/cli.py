@@ -125,10 +125,10 @@ def rewards() -> None:
 @app.command()
 def validate(spec: Annotated[Path, typer.Argument(help="A TOML reward spec")]) -> None:
     """Check a spec without scoring anything; every problem is listed at once."""
-    from rewardlab.runner import resolve
+    from rewardlab.runner.factory import check
 
     try:
-        reward, _ = resolve(spec)  # the reward and its [runner] settings, each validated whole
+        reward, _ = check(spec)  # exactly what `score` checks before it starts: reward and [runner] whole
     except RewardLabError as exc:
         _fail(exc)
     out.print(f"[green]ok[/]: {spec} builds {type(reward).__name__} {getattr(reward, 'name', '')!r}")
