@@ -199,3 +199,46 @@ def test_a_request_id_is_echoed_only_when_it_is_a_short_plain_token() -> None:
                 assert echoed.encode() != hostile and len(echoed) == 16 and echoed.isalnum()
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "token"),
+    [
+        ("/v1/score", '{"samples": [{"completion": "x", "reference": NaN}]}', "NaN"),
+        ("/v1/score", '{"samples": [{"completion": "x"}], "timeout": Infinity}', "Infinity"),
+        ("/v1/score", '{"samples": [{"completion": "x", "metadata": {"v": -Infinity}}]}', "-Infinity"),
+        ("/get_reward", '{"query": ["a"], "labels": [1e999]}', "1e999"),
+        ("/v1/graders/run", '{"grader": {}, "model_sample": "x", "item": {"v": 2E+400}}', "2E+400"),
+    ],
+)
+def test_numbers_json_cannot_hold_are_a_400_naming_them(path: str, text: str, token: str) -> None:
+    # Python's parser takes NaN, Infinity and 1e999 (as inf); a reward must never see them
+    async def main() -> None:
+        async with Server(spec=Behave(), workers=1) as c:
+            r = await post(c, path, text)
+            assert r.status_code == 400, r.text
+            err = strict_json(r.text)["error"]
+            assert err["type"] == "MalformedJSON" and f"{token} is not a finite number" in err["message"]
+            ok = await post(c, "/v1/score", '{"samples": [{"completion": "NaN Infinity 1e999"}]}')
+            assert ok.status_code == 200 and ok.json()["results"][0]["reward"] == 1.0  # in strings: fine
+            huge = await post(
+                c, "/v1/score", '{"samples": [{"completion": "x", "reference": 1' + "0" * 5000 + "}]}"
+            )
+            assert huge.status_code == 400 and "digits" in huge.json()["error"]["message"]
+
+    asyncio.run(main())
+
+
+def test_a_registered_reward_that_needs_options_is_a_422_not_a_500() -> None:
+    async def main() -> None:
+        async with Server(spec=Behave(), workers=1) as c:
+            r = await c.post("/v1/score", json={"samples": [{"completion": "x"}], "reward": "regex_match"})
+            assert r.status_code == 422, r.text
+            err = r.json()["error"]
+            assert (
+                err["type"] == "InvalidReward" and err["field"] == "reward" and "'pattern'" in err["message"]
+            )
+            ok = await c.post("/v1/score", json={"samples": [{"completion": "x"}]})
+            assert ok.status_code == 200 and len((await c.get("/health")).json()["queues"]) == 1
+
+    asyncio.run(main())

@@ -1,6 +1,7 @@
 """The server's outer edge: a pure ASGI middleware in front of the FastAPI app.
 
-It enforces the body size limit before a byte is parsed (413), gives every request an id
+It enforces the body size limit before a byte is parsed (413), refuses numbers Python's JSON parser
+accepts and JSON cannot hold (``NaN``, ``Infinity``, ``1e999``: 400), gives every request an id
 (``x-request-id``, taken from the request when present), records latency and status metrics per route
 and writes one JSON log line per request.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import time
 import uuid
@@ -84,6 +86,13 @@ class Edge:
                 )
                 await response(scope, receive, send_wrapped)
                 return
+            token = _nonstandard_number(body)
+            if token is not None:
+                reason = (
+                    f"request body is not valid JSON: {token} is not a finite number (send null or a string)"
+                )
+                await error_response(400, "MalformedJSON", reason, "body")(scope, receive, send_wrapped)
+                return
             replayed = False
 
             async def replay() -> Message:
@@ -107,3 +116,35 @@ class Edge:
                      "status": status, "ms": round(seconds * 1000, 2), "bytes": len(body)}
                 )
             )  # fmt: skip
+
+
+class _Token(ValueError):
+    pass
+
+
+_BIG_EXPONENT = re.compile(rb"[0-9][eE]\+?[0-9]{3,}")
+
+
+def _nonstandard_number(body: bytes) -> str | None:
+    """The first number of ``body`` that is not finite (``NaN``, ``Infinity``, ``-Infinity``, ``1e999``),
+    else None. Python's parser (which FastAPI uses) takes them; a reward would then see a float that JSON
+    cannot hold. Only a body holding such text is parsed twice; one that is not JSON is left to FastAPI."""
+    if b"NaN" not in body and b"Infinity" not in body and not _BIG_EXPONENT.search(body):
+        return None
+
+    def refuse(token: str) -> Any:
+        raise _Token(token)
+
+    def finite(text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            raise _Token(text)
+        return value
+
+    try:
+        json.loads(body, parse_constant=refuse, parse_float=finite)
+    except _Token as exc:
+        return str(exc)
+    except (ValueError, RecursionError):
+        return None
+    return None

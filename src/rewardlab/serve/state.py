@@ -150,7 +150,12 @@ class ServerState:
                     f"this server serves at most {self.settings.max_named_rewards} named rewards",
                     "reward",
                 )
-            reward = REGISTRY.build(name)
+            try:
+                reward = REGISTRY.build(name)
+            except ConfigError as exc:  # e.g. a reward that needs options: only a spec can give them
+                raise ApiError(
+                    422, "InvalidReward", f"{exc}; serve it from a spec that sets its options", "reward"
+                ) from None
             confine_files(reward)
         else:
             reward = self.reward
