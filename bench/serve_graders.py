@@ -58,6 +58,7 @@ async def run(url: str, graders: int, sleep: float, seconds: float) -> dict[str,
     answers: collections.Counter[int] = collections.Counter()
     latencies: list[float] = []
     health: collections.Counter[str] = collections.Counter()
+    slow: list[tuple[float, float]] = []  # (seconds into the run, latency) of probes over 200 ms
     sample = {"samples": [{"completion": "so \\boxed{4}", "reference": "4"}]}
 
     async def grader_client() -> None:
@@ -78,6 +79,8 @@ async def run(url: str, graders: int, sleep: float, seconds: float) -> dict[str,
                 start = time.perf_counter()
                 r = await http.post("/v1/score", json=sample)
                 latencies.append(time.perf_counter() - start)
+                if latencies[-1] > 0.2:
+                    slow.append((round(time.monotonic() - (stop - seconds), 2), round(latencies[-1], 3)))
                 assert r.status_code == 200, r.text
                 if time.monotonic() - last_health > 0.5:
                     last_health = time.monotonic()
@@ -94,6 +97,7 @@ async def run(url: str, graders: int, sleep: float, seconds: float) -> dict[str,
         "max_ms": round(latencies[-1] * 1000, 1),
         "grader_answers": dict(sorted(answers.items())),
         "health": dict(health),
+        "slow_probes": slow,
     }
 
 

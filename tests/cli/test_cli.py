@@ -198,3 +198,14 @@ def test_validate_refuses_a_reward_that_cannot_reach_worker_processes_as_score_d
         if code:
             assert "cannot be sent to worker processes" in checked.output
             assert "cannot be sent to worker processes" in scored.output
+
+
+def test_serve_refuses_bad_grader_settings_before_listening() -> None:
+    result = runner.invoke(
+        app,
+        ["serve", "--grader-workers", "0", "--grader-timeout", "-1", "--port", "1"],
+        env={"COLUMNS": "400"},
+    )
+    assert result.exit_code == 2, result.output
+    assert "grader_workers must be an integer >= 1, got 0" in result.output
+    assert "grader_timeout must be a positive number of seconds, got -1" in result.output
