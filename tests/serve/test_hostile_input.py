@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 import pytest
@@ -240,5 +241,33 @@ def test_a_registered_reward_that_needs_options_is_a_422_not_a_500() -> None:
             )
             ok = await c.post("/v1/score", json={"samples": [{"completion": "x"}]})
             assert ok.status_code == 200 and len((await c.get("/health")).json()["queues"]) == 1
+
+    asyncio.run(main())
+
+
+def test_a_big_request_does_not_hold_up_a_small_one_that_comes_after_it() -> None:
+    big = {
+        "samples": [
+            {"completion": "x", "metadata": {"do": "sleep", "seconds": 0.002, "i": i}} for i in range(800)
+        ]
+    }
+
+    async def main() -> None:
+        async with Server(spec=Behave(), workers=1, concurrency=1, max_batch=16, max_wait_ms=0) as c:
+            await c.post("/v1/score", json={"samples": [{"completion": "x"}]})  # the worker is up
+            big_task = asyncio.create_task(c.post("/v1/score", json=big))
+            await asyncio.sleep(0.3)
+            start = time.perf_counter()
+            small = await c.post(
+                "/v1/score", json={"samples": [{"completion": "x", "metadata": {"value": 7}}]}
+            )
+            waited = time.perf_counter() - start
+            assert small.json()["results"][0]["reward"] == 7.0
+            assert not big_task.done()
+            # first come, first served, the small request waited for all 800 (about 1.5 s more); taken
+            # in turns, it is in the next batch
+            assert waited < 0.5, waited
+            out = (await big_task).json()["results"]
+            assert len(out) == 800 and all(r["reward"] == 1.0 for r in out)
 
     asyncio.run(main())

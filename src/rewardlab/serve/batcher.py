@@ -6,6 +6,11 @@ samples (waiting at most ``max_wait`` for a batch to fill) and score them with t
 bounded by ``max_queue`` samples: a request that would overflow it is refused at once
 (:class:`Overloaded`, HTTP 503 + Retry-After), never parked in an unbounded queue.
 
+Waiting requests take turns as batches are filled: each turn, a request gives as many of its samples as
+the batch has room for, then goes to the back of the line. Requests of a batch's size are scored one
+batch each, first come first served; a request of thousands of samples holds up a small one that arrives
+after it for one or two batches, not for all its samples.
+
 Each batcher has its own threads (one per batch loop), never the event loop's default pool: work of
 one batcher (a slow named reward, the graders) cannot take the threads another one needs.
 """
@@ -58,8 +63,9 @@ class MicroBatcher:
         self._unit = unit
         self._make_runner = make_runner
         self._on_batch = on_batch
-        self._queue: asyncio.Queue[_Item] = asyncio.Queue()
-        self._since: deque[float] = deque()  # when each item now in _queue was put there (FIFO)
+        self._turns: deque[deque[_Item]] = deque()  # each waiting request's samples, in turn order
+        self._waiting = 0  # samples in _turns
+        self._ready = asyncio.Event()  # set while _turns holds a sample
         self._running = 0  # samples taken from the queue, being scored
         self._executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=f"rewardlab-{queue}")
         self._pending = 0  # samples accepted and not yet answered
@@ -77,11 +83,12 @@ class MicroBatcher:
     def stats(self) -> dict[str, Any]:
         """Queue depths for ``/health`` and ``/metrics``: accepted (``pending``), being scored
         (``running``), waiting for a batch loop (``waiting``), and how long the oldest waiting one has."""
-        oldest = time.monotonic() - self._since[0] if self._since else 0.0
+        since = min((q[0].enqueued for q in self._turns), default=None)
+        oldest = time.monotonic() - since if since is not None else 0.0
         return {
             "pending": self._pending,
             "running": self._running,
-            "waiting": len(self._since),
+            "waiting": self._waiting,
             "max_queue": self.max_queue,
             "oldest_wait_s": round(oldest, 3),
         }
@@ -121,12 +128,16 @@ class MicroBatcher:
         items = [_Item(s, loop.create_future(), row) for row, s in enumerate(samples)]
         self._pending += len(items)
         self._idle.clear()
+        queued: deque[_Item] = deque()
         for item in items:
             if isinstance(item.sample, RewardResult):
                 self._done(item, item.sample)
             else:
-                self._queue.put_nowait(item)
-                self._since.append(item.enqueued)
+                queued.append(item)
+        if queued:
+            self._turns.append(queued)
+            self._waiting += len(queued)
+            self._ready.set()
         return list(await asyncio.gather(*(i.future for i in items)))
 
     def _done(self, item: _Item, result: RewardResult) -> None:
@@ -137,19 +148,25 @@ class MicroBatcher:
             self._idle.set()
 
     def _take(self, batch: list[_Item]) -> None:
-        while len(batch) < self.max_batch:
-            try:
-                batch.append(self._queue.get_nowait())
-            except asyncio.QueueEmpty:
-                return
-            self._since.popleft()
+        """Fill ``batch`` from the waiting requests in turn: the first gives what fits, then goes last."""
+        while len(batch) < self.max_batch and self._turns:
+            queued = self._turns.popleft()
+            for _ in range(min(len(queued), self.max_batch - len(batch))):
+                batch.append(queued.popleft())
+                self._waiting -= 1
+            if queued:
+                self._turns.append(queued)
+        if not self._turns:
+            self._ready.clear()
 
     async def _loop(self, runner: RunnerLike) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            batch = [await self._queue.get()]
-            self._since.popleft()
+            await self._ready.wait()
+            batch: list[_Item] = []
             self._take(batch)
+            if not batch:  # another batch loop took them
+                continue
             if len(batch) < self.max_batch and self.max_wait > 0:
                 # Not full: give concurrent requests one window to join. (A wait_for per sample would
                 # create a task per sample, which costs more than scoring a short answer.)
