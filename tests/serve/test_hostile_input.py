@@ -101,18 +101,18 @@ def test_a_body_nested_100k_deep_or_not_utf8_is_a_400_with_the_one_error_body(pa
 def test_a_result_that_cannot_be_written_as_json_is_that_samples_error() -> None:
     async def main() -> None:
         async with Server(spec=Hostile(), workers=1) as c:
-            samples = [
-                {"completion": "x", "metadata": {"do": d}} for d in ("ok", "unprintable", "deep_nan", "ok")
-            ]
+            kinds = ("ok", "unprintable", "deep_nan", "deep_info", "ok")
+            samples = [{"completion": "x", "metadata": {"do": d}} for d in kinds]
             r = await c.post("/v1/score", json={"samples": samples})
             assert r.status_code == 200, r.text
             out = strict_json(r.text)
             res = out["results"]
-            assert [x["reward"] for x in res] == [1.0, None, None, 1.0]
+            assert [x["reward"] for x in res] == [1.0, None, None, None, 1.0]
             for bad in res[1:3]:
                 assert bad["error"]["type"] == "ResultError"
                 assert "could not be written as JSON" in bad["error"]["message"]
-            assert out["errors"] == 2
+            assert "could not be sent back" in res[3]["error"]["message"]  # 100,000 deep: not even pickled
+            assert out["errors"] == 3
             metrics = (await c.get("/metrics")).text
             assert 'rewardlab_sample_errors_total{type="ResultError"} 2.0' in metrics
 
