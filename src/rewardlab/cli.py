@@ -125,10 +125,10 @@ def rewards() -> None:
 @app.command()
 def validate(spec: Annotated[Path, typer.Argument(help="A TOML reward spec")]) -> None:
     """Check a spec without scoring anything; every problem is listed at once."""
-    from rewardlab.runner import resolve
+    from rewardlab.runner.factory import check
 
     try:
-        reward, _ = resolve(spec)  # the reward and its [runner] settings, each validated whole
+        reward, _ = check(spec)  # exactly what `score` checks before it starts: reward and [runner] whole
     except RewardLabError as exc:
         _fail(exc)
     out.print(f"[green]ok[/]: {spec} builds {type(reward).__name__} {getattr(reward, 'name', '')!r}")
@@ -151,6 +151,18 @@ def serve(
     error_score: Annotated[
         float, typer.Option(help="Score of an errored sample on /get_reward (OpenRLHF)")
     ] = 0.0,
+    grader_workers: Annotated[
+        int, typer.Option(help="Graders (/v1/graders/*) run at once, each in its own process")
+    ] = 2,
+    grader_max_queue: Annotated[
+        int, typer.Option(help="Graders accepted (running + waiting) before answering 503")
+    ] = 64,
+    grader_timeout: Annotated[
+        float, typer.Option(help="Deadline of a grader request in seconds, queue wait included (504)")
+    ] = 30.0,
+    grader_memory_mb: Annotated[
+        int, typer.Option(help="Address-space cap of each grader worker process, MB")
+    ] = 2048,
     backend: Annotated[str, typer.Option(help="'local' worker processes or 'ray' actors")] = "local",
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster to join, e.g. 'auto'")] = None,
     eos: Annotated[
@@ -164,7 +176,7 @@ def serve(
     ] = None,
     log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
 ) -> None:
-    """Serve the reward over HTTP: /v1/score, /get_reward (OpenRLHF), /health, /metrics, /v1/rewards."""
+    """Serve the reward over HTTP: /v1/score, /get_reward (OpenRLHF), /v1/graders/*, /health, /metrics."""
     try:
         from rewardlab.serve import serve as run_server
     except ImportError as exc:
@@ -182,6 +194,10 @@ def serve(
             max_wait_ms=max_wait_ms,
             max_queue=max_queue,
             error_score=error_score,
+            grader_workers=grader_workers,
+            grader_max_queue=grader_max_queue,
+            grader_timeout=grader_timeout,
+            grader_memory_mb=grader_memory_mb,
             backend=backend,
             ray_address=ray_address,
             eos_tokens=None if eos is None else tuple(t for t in eos if t.lower() != "none"),

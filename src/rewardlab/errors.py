@@ -227,12 +227,16 @@ class ServiceError(RewardLabError):
 
 
 class Overloaded(ServiceError):
-    """The queue is full; retry after ``retry_after`` seconds."""
+    """A queue is full (``queue`` names it: the server's sample queue, or its grader queue); retry after
+    ``retry_after`` seconds."""
 
-    def __init__(self, queued: int, limit: int, retry_after: float) -> None:
+    def __init__(
+        self, queued: int, limit: int, retry_after: float, *, queue: str = "server", unit: str = "samples"
+    ) -> None:
         self.retry_after = retry_after
+        self.queue = queue
         super().__init__(
-            f"server queue is full ({queued} of {limit} samples queued); retry after {retry_after:g} s"
+            f"{queue} queue is full ({queued} of {limit} {unit} queued); retry after {retry_after:g} s"
         )
 
 

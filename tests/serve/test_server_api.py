@@ -8,27 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
+from _server import Server
 
 import rewardlab as rl
 from _rewards import Behave
 from rewardlab.serve import create_app
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:httpx")
-
-
-class Server:
-    def __init__(self, **settings: Any) -> None:
-        self.app = create_app(**settings)
-
-    async def __aenter__(self) -> httpx.AsyncClient:
-        self._life = self.app.fastapi.router.lifespan_context(self.app.fastapi)
-        await self._life.__aenter__()
-        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://test")
-        return self.client
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.client.aclose()
-        await self._life.__aexit__(None, None, None)
 
 
 def run(coro: Any) -> Any:

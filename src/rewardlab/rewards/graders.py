@@ -31,7 +31,7 @@ import math
 import re
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from rewardlab.core.reward import Reward
 from rewardlab.core.types import ErrorInfo, RewardResult, Sample
@@ -61,10 +61,15 @@ _FUNCS: dict[str, Any] = {"min": lambda *a: min(a), "max": lambda *a: max(a), "a
 # -- validation ------------------------------------------------------------------------------------
 
 
-def validate_grader(grader: Any, path: str = "grader") -> list[str]:
+MAX_GRADER_DEPTH = 8  # multi graders inside multi graders
+
+
+def validate_grader(grader: Any, path: str = "grader", depth: int = 0) -> list[str]:
     """Every problem in a grader definition, as ``path: message`` strings."""
     if not isinstance(grader, Mapping):
         return [f"{path}: must be an object, got {type(grader).__name__}"]
+    if depth > MAX_GRADER_DEPTH:
+        return [f"{path}: multi graders nested deeper than {MAX_GRADER_DEPTH} levels"]
     kind = grader.get("type")
     problems: list[str] = []
     if kind not in GRADER_TYPES:
@@ -109,7 +114,7 @@ def validate_grader(grader: Any, path: str = "grader") -> list[str]:
             )
             subs = {}
         for name, sub in subs.items():
-            problems += validate_grader(sub, f"{path}.graders.{name}")
+            problems += validate_grader(sub, f"{path}.graders.{name}", depth + 1)
         formula = grader.get("calculate_output")
         if not isinstance(formula, str):
             problems.append(f"{path}.calculate_output: required, a formula over the sub-grader names")
@@ -575,3 +580,30 @@ class OpenAIGrader(Reward):
                 score=None, error=ErrorInfo("GraderError", f"{exc.flag}: {exc}"), info={"flag": exc.flag}
             )
         return RewardResult(score=score, components=subs)
+
+
+class GraderJob(Reward):
+    """One grader request as a sample, what ``rewardlab serve`` runs in its grader worker processes.
+
+    ``metadata`` holds ``{"grader": definition, "mode": "run" | "validate"}``, the completion is
+    ``model_sample`` and ``reference`` the ``item``. A definition with problems is an ``InvalidGrader``
+    error (the problems in ``info["problems"]``); otherwise ``info`` is the answer body: the grader back
+    (``validate``) or :func:`run_grader`'s body (``run``, scored by its reward). Validation runs here too,
+    not in the server's event loop: a grader is client input of any size.
+    """
+
+    name = "grader_job"
+
+    def compute(self, sample: Sample) -> RewardResult:
+        grader = sample.metadata.get("grader")
+        problems = validate_grader(grader)
+        if problems:
+            return RewardResult(
+                score=None, error=ErrorInfo("InvalidGrader", "; ".join(problems)), info={"problems": problems}
+            )
+        grader = cast(Mapping[str, Any], grader)  # validate_grader checked it
+        if sample.metadata.get("mode") == "validate":
+            return RewardResult(score=1.0, info={"grader": grader})
+        item = sample.reference if isinstance(sample.reference, Mapping) else None
+        body = run_grader(grader, sample.completion_text, item)
+        return RewardResult(score=float(body["reward"]), info=body)

@@ -18,7 +18,8 @@ from rewardlab.adapters._common import component_keys
 from rewardlab.adapters.openrlhf import query_sample, reply
 from rewardlab.core.types import RewardResult, Sample
 from rewardlab.serve.models import OpenRLHFRequest, OpenRLHFResponse
-from rewardlab.serve.state import ApiError, ServerState, json_response
+from rewardlab.serve.responses import ApiError, json_response
+from rewardlab.serve.state import ServerState
 
 router = APIRouter()
 
