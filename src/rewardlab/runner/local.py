@@ -41,6 +41,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
+from rewardlab.core.group import is_group_reward
 from rewardlab.core.reward import RewardLike, walk
 from rewardlab.core.spec import RewardSpec, as_reward
 from rewardlab.core.types import RewardResult, Sample
@@ -63,6 +64,7 @@ from rewardlab.runner._base import (
     check_rows,
 )
 from rewardlab.runner.crossing import read_result, sample_blob
+from rewardlab.runner.groups import GroupCaller, group_order, packed, unpacked
 from rewardlab.runner.worker import RECYCLE, score_batch, score_one, warmup, worker_main
 
 
@@ -189,14 +191,17 @@ class Runner(BaseRunner):
         self.reward = as_reward(reward)
         self.workers = self.settings.cpu_workers()  # None read once as the machine's CPU count
         self.stats = RunStats()
-        self._batched = bool(getattr(self.reward, "batched", False))
+        # a group reward is scored one whole group per call (see runner.groups)
+        self._grouped = is_group_reward(self.reward)
+        self._scorer: Any = GroupCaller(self.reward, score_one) if self._grouped else self.reward
+        self._batched = bool(getattr(self._scorer, "batched", False))
         self._solo: set[int] = set()  # samples of a batch that failed as a whole: scored one by one
         self._lock = threading.Lock()
         self._pool: list[_Worker] = []
         self._ctx: Any = None
         self._failed_starts = 0
         self._warm = False  # workers=0: warmup() ran in this process
-        self._reward_bytes = pickled(self.reward) if self.workers > 0 else b""
+        self._reward_bytes = pickled(self._scorer) if self.workers > 0 else b""
         self._finalizer = weakref.finalize(self, _shutdown, self._pool)
 
     @property
@@ -224,12 +229,30 @@ class Runner(BaseRunner):
         """
         with self._lock:
             source = self._samples(samples)
+            members_of: list[list[int]] = []
+            if self._grouped:
+                source = packed(source, members_of)
             stream = self._inline(source) if self.workers == 0 else self._dispatch(source)
             for index, result in stream:
-                self._account(index, result)
-                if on_result is not None:
-                    on_result(index, result)
-                yield result
+                for member, res in (
+                    unpacked(result, members_of[index]) if self._grouped else [(index, result)]
+                ):
+                    self._account(member, res)
+                    if on_result is not None:
+                        on_result(member, res)
+                    yield res
+
+    def score(self, samples: Iterable[Row]) -> list[RewardResult]:
+        """Score every sample; one result per sample, in input order. With a group reward, each group's
+        members (``metadata["group"]``) are brought together first, wherever they are in the list."""
+        if not self._grouped:
+            return list(self.imap(samples))
+        rows = list(samples)
+        order = group_order(rows)
+        out: list[RewardResult | None] = [None] * len(rows)
+        for position, result in zip(order, self.imap([rows[i] for i in order]), strict=True):
+            out[position] = result
+        return [r for r in out if r is not None]
 
     def close(self) -> None:
         with self._lock:
@@ -255,7 +278,7 @@ class Runner(BaseRunner):
             self._warm = True
         if not self._batched:
             for i, item in source:
-                yield i, item if isinstance(item, RewardResult) else score_one(self.reward, item)
+                yield i, item if isinstance(item, RewardResult) else score_one(self._scorer, item)
             return
         chunk: list[tuple[int, Sample | RewardResult]] = []
         for pair in source:
@@ -269,13 +292,13 @@ class Runner(BaseRunner):
         self, chunk: list[tuple[int, Sample | RewardResult]]
     ) -> Iterator[tuple[int, RewardResult]]:
         samples = [(i, s) for i, s in chunk if isinstance(s, Sample)]
-        batch = score_batch(self.reward, [s for _, s in samples]) if len(samples) > 1 else None
+        batch = score_batch(self._scorer, [s for _, s in samples]) if len(samples) > 1 else None
         scored = dict(zip([i for i, _ in samples], batch, strict=True)) if batch is not None else {}
         for i, item in chunk:
             if isinstance(item, RewardResult):
                 yield i, item
             else:
-                yield i, scored[i] if i in scored else score_one(self.reward, item)
+                yield i, scored[i] if i in scored else score_one(self._scorer, item)
 
     def _spawn(self) -> _Worker:
         if self._ctx is None:
@@ -406,7 +429,7 @@ class Runner(BaseRunner):
                     continue
                 current, started, span = w.current()
                 if current is not None and now - started > self.timeout * span:
-                    self.stats.timeouts += span == 1
+                    self.stats.timeouts += span == 1 or not self._batched
                     error = RewardTimeoutError(f"reward exceeded the {self.timeout:g} s deadline")
                     self._fail(w, current, span, pending, done, error)
 
@@ -421,10 +444,11 @@ class Runner(BaseRunner):
     ) -> None:
         """Kill ``w``; sample ``current`` gets the error, every other unanswered sample is re-queued.
 
-        When ``w`` was scoring a whole chunk (``span > 1``), no single sample is to blame: the chunk's
-        samples are re-queued to be scored one by one, each under its own deadline.
+        When ``w`` was scoring a whole chunk of a batched reward (``span > 1``), no single sample is to
+        blame: the chunk's samples are re-queued to be scored one by one, each under its own deadline. (A
+        group's pack also has ``span > 1``, its size; it is one item, and it is to blame.)
         """
-        if span > 1:
+        if span > 1 and self._batched:
             self._solo.update(i for i, _ in w.outstanding)
             current = None
         rest = [item for item in w.outstanding if item[0] != current]

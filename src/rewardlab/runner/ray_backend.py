@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from rewardlab.core.group import is_group_reward
 from rewardlab.core.spec import RewardSpec, as_reward
 from rewardlab.core.types import RewardResult
 from rewardlab.errors import ConfigError, DependencyError, RewardTimeoutError
@@ -110,6 +111,11 @@ class RayRunner(BaseRunner):
         if problems:
             raise ConfigError(problems, where="Ray runner settings")
         self.reward = as_reward(reward)
+        if is_group_reward(self.reward):
+            raise ConfigError(
+                "group rewards (majority_vote, group_diversity, ...) run on the local runner; the Ray backend "
+                "does not keep groups together yet"
+            )
         pickled(self.reward)  # fails here, with a hint, rather than inside an actor
         ray = _ray()
         self._owns_ray = False

@@ -15,6 +15,7 @@ from rewardlab.core.budget import sample_budget
 from rewardlab.core.reward import RewardLike
 from rewardlab.core.types import RewardResult, Sample, as_score
 from rewardlab.runner.crossing import read_sample, result_blob
+from rewardlab.runner.groups import pack_size
 
 FLUSH_S = 0.005
 
@@ -140,11 +141,15 @@ def _score_each(
         state[1] = start = time.monotonic()  # start time first, then the index: the parent reads index first
         state[0] = index
         sample = read_sample(index, blob)
+        span = pack_size(sample)  # a group's pack: its deadline is ``timeout`` per member
+        if span > 1:
+            state[2] = float(span)
         if isinstance(sample, RewardResult):
             result = sample
         else:
-            with sample_budget(timeout, start=start):
+            with sample_budget(None if timeout is None else timeout * span, start=start):
                 result = score_one(reward, sample)
+        state[2] = 1.0
         batch.append((index, result))
         now = time.monotonic()
         if result.error is not None and result.error.type == "MemoryError":
