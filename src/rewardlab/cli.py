@@ -60,6 +60,12 @@ def score(
         bool, typer.Option("--with-info", help="Also write each result's info dict")
     ] = False,
     limit: Annotated[int | None, typer.Option(help="Score only the first N rows")] = None,
+    group_by: Annotated[
+        str | None,
+        typer.Option(
+            "--group-by", help="Column whose value groups rows for group rewards (majority_vote, ...)"
+        ),
+    ] = None,
     backend: Annotated[str, typer.Option(help="'local' worker processes or 'ray' actors")] = "local",
     ray_address: Annotated[
         str | None, typer.Option(help="Ray cluster to join (e.g. 'auto'); default: start a local Ray")
@@ -86,6 +92,7 @@ def score(
             mapping=parse_mapping(map_ or []),
             with_info=with_info,
             limit=limit,
+            group_by=group_by,
             backend=backend,  # type: ignore[arg-type]
             ray_address=ray_address,
             console=err,

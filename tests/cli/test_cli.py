@@ -209,3 +209,18 @@ def test_serve_refuses_bad_grader_settings_before_listening() -> None:
     assert result.exit_code == 2, result.output
     assert "grader_workers must be an integer >= 1, got 0" in result.output
     assert "grader_timeout must be a positive number of seconds, got -1" in result.output
+
+
+def test_score_group_by_keeps_groups_whole_and_refuses_a_split_group(tmp_path: Path) -> None:
+    rows = [{"completion": c, "pid": g} for g, c in [("p1", "\\boxed{3}"), ("p1", "\\boxed{3}"), ("p1", "\\boxed{4}"),
+            ("p2", "\\boxed{9}"), ("p2", "\\boxed{9}"), ("p3", "\\boxed{1}"), ("p4", "\\boxed{2}"), ("p3", "\\boxed{1}")]]  # fmt: skip
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inp.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = runner.invoke(
+        app, ["score", str(inp), "-r", "majority_vote", "--group-by", "pid", "-o", str(out), "--workers", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    scored = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["reward"] for r in scored[:5]] == [1.0, 1.0, 0.0, 1.0, 1.0]
+    assert scored[6]["error"]["type"] == "GroupError"  # p4 is a group of one
+    assert all(scored[i]["error"]["type"] == "GroupError" for i in (5, 7))  # p3 is split in the file

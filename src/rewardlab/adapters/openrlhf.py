@@ -67,6 +67,7 @@ from typing import Any
 
 from rewardlab.adapters._common import (
     LazyDefault,
+    assign_groups,
     check_error_score,
     check_name,
     error_score_from_env,
@@ -75,6 +76,7 @@ from rewardlab.adapters._common import (
     require_torch,
     spec_from_env,
 )
+from rewardlab.core.group import is_group_reward
 from rewardlab.core.types import RewardResult, Sample
 from rewardlab.errors import ConfigError, DependencyError
 
@@ -247,6 +249,8 @@ class OpenRLHFReward:
                 f"{len(queries)}, {len(prompts)}, {len(labels)}"
             )
         samples = [self.sample(q, p, label) for q, p, label in zip(queries, prompts, labels, strict=True)]
+        if is_group_reward(self.handle.reward):  # a group: the responses to one prompt in this call
+            samples = assign_groups(samples, by=lambda s: s.prompt, consecutive=False)
         results = self.handle.score(samples)
         return self.reply(results)
 

@@ -190,6 +190,8 @@ def _sample(data_source: Any, solution_str: Any, ground_truth: Any, extra_info: 
         raise TypeError(f"solution_str must be a string, got {type(solution_str).__name__}")
     metadata = dict(extra_info) if isinstance(extra_info, Mapping) else {}
     metadata["data_source"] = data_source
+    if "group" not in metadata and metadata.get("uid") is not None:  # verl's rollout group id, if passed
+        metadata["group"] = _plain(metadata["uid"])
     return Sample(completion=solution_str, reference=_plain(ground_truth), metadata=metadata)
 
 

@@ -34,6 +34,12 @@ from rewardlab.runner.crossing import renumbered
 __all__ = ["MicroBatcher", "Overloaded", "ShuttingDown"]
 
 
+class _Turn(deque["_Item"]):
+    """A waiting request's samples; ``whole`` ones go into one batch together (a group reward's request)."""
+
+    whole = False
+
+
 @dataclass
 class _Item:
     sample: Sample | RewardResult
@@ -63,7 +69,7 @@ class MicroBatcher:
         self._unit = unit
         self._make_runner = make_runner
         self._on_batch = on_batch
-        self._turns: deque[deque[_Item]] = deque()  # each waiting request's samples, in turn order
+        self._turns: deque[_Turn] = deque()  # each waiting request's samples, in turn order
         self._waiting = 0  # samples in _turns
         self._ready = asyncio.Event()  # set while _turns holds a sample
         self._running = 0  # samples taken from the queue, being scored
@@ -110,8 +116,13 @@ class MicroBatcher:
             self._runners.append(runner)
             self._loops.append(asyncio.create_task(self._loop(runner)))
 
-    async def submit(self, samples: list[Sample | RewardResult]) -> list[RewardResult]:
-        """Score ``samples`` (pre-failed results pass through); raises Overloaded / ShuttingDown."""
+    async def submit(
+        self, samples: list[Sample | RewardResult], *, whole: bool = False
+    ) -> list[RewardResult]:
+        """Score ``samples`` (pre-failed results pass through); raises Overloaded / ShuttingDown.
+
+        ``whole``: the request's samples are scored in one batch, never split between batches (a group
+        reward needs each group whole; such a batch may be larger than ``max_batch``)."""
         if self._closing:
             raise ShuttingDown("server is shutting down; retry against another replica or after restart")
         if self._pending + len(samples) > self.max_queue:
@@ -128,7 +139,8 @@ class MicroBatcher:
         items = [_Item(s, loop.create_future(), row) for row, s in enumerate(samples)]
         self._pending += len(items)
         self._idle.clear()
-        queued: deque[_Item] = deque()
+        queued = _Turn()
+        queued.whole = whole
         for item in items:
             if isinstance(item.sample, RewardResult):
                 self._done(item, item.sample)
@@ -151,6 +163,13 @@ class MicroBatcher:
         """Fill ``batch`` from the waiting requests in turn: the first gives what fits, then goes last."""
         while len(batch) < self.max_batch and self._turns:
             queued = self._turns.popleft()
+            if queued.whole:  # all of it in this batch, or all of it in the next one
+                if batch and len(batch) + len(queued) > self.max_batch:
+                    self._turns.appendleft(queued)
+                    break
+                batch.extend(queued)
+                self._waiting -= len(queued)
+                continue
             for _ in range(min(len(queued), self.max_batch - len(batch))):
                 batch.append(queued.popleft())
                 self._waiting -= 1

@@ -13,10 +13,12 @@ import json
 import logging
 import math
 import os
+import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from rewardlab.adapters.openrlhf import Eos
+from rewardlab.core.group import group_key, is_group_reward
 from rewardlab.core.registry import REGISTRY, unknown_name_message
 from rewardlab.core.reward import walk
 from rewardlab.core.spec import DEFAULT_SPEC, RewardSpec, load_spec
@@ -111,6 +113,7 @@ class ServerState:
         confine_files(self.reward)
         self.eos = Eos.resolve(settings.eos_tokens, settings.tokenizer)  # OpenRLHF's /get_reward
         self.batchers: dict[str, MicroBatcher] = {}
+        self.grouped: dict[str, bool] = {}  # batcher key -> its reward is a group reward
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "rewardlab_requests", "HTTP requests", ["path", "status"], registry=self.registry
@@ -182,6 +185,7 @@ class ServerState:
             on_batch=lambda n, _sec: self.batch.observe(n),
         )
         self.batchers[key] = batcher
+        self.grouped[key] = is_group_reward(reward)
         return key, batcher
 
     @property
@@ -229,8 +233,11 @@ class ServerState:
     ) -> tuple[str, list[RewardResult]]:
         """Score through the micro-batcher; raises :class:`ApiError` or :class:`~rewardlab.ServiceError`."""
         name, batcher = self.batcher(key)
+        whole = self.grouped.get(name, False)
+        if whole:  # a group reward: this request's groups are its own, and stay whole
+            samples = _own_groups(samples)
         try:
-            coro = batcher.submit(samples)
+            coro = batcher.submit(samples, whole=whole)
             results = await (asyncio.wait_for(coro, timeout) if timeout else coro)
         except TimeoutError:
             raise ApiError(
@@ -243,3 +250,27 @@ class ServerState:
             if r.error is not None:
                 self.errors.labels(r.error.type).inc()
         return name, results
+
+
+def _own_groups(samples: list[Sample | RewardResult]) -> list[Sample | RewardResult]:
+    """The request's samples with their group keys made private to the request (two clients' group "0"
+    are two groups) and each group's size recorded (``group_size``), so a group is scored whole."""
+    token = uuid.uuid4().hex
+    sizes: dict[Any, int] = {}
+    for s in samples:
+        if isinstance(s, Sample):
+            key = group_key(s)
+            if key is not None:
+                sizes[key] = sizes.get(key, 0) + 1
+    out: list[Sample | RewardResult] = []
+    for s in samples:
+        key = group_key(s) if isinstance(s, Sample) else None
+        if isinstance(s, Sample) and key is not None:
+            meta = {
+                **s.metadata,
+                "group": (token, key),
+                "group_size": s.metadata.get("group_size", sizes[key]),
+            }
+            s = Sample(s.prompt, s.completion, s.reference, meta)
+        out.append(s)
+    return out
