@@ -165,6 +165,13 @@ def test_submodules_never_import_their_own_package_face() -> None:
         ),
         # the report renders what it is given: it never scores
         ("rewardlab.report", ("runner", "serve", "cli", "adapters", "client", "rewards", "batch", "demo")),
+        # the audit reads files and judges series: no scoring, no rendering (the report draws its results)
+        (
+            "rewardlab.audit",
+            ("runner", "serve", "cli", "adapters", "client", "rewards", "batch", "demo", "report", "eval"),
+        ),
+        # detectors are pure functions of a series: not even the readers
+        ("rewardlab.audit.detectors", ("io", "audit.readers", "audit.run", "core")),
     ],
 )
 def test_layers_import_only_downwards(layer: str, forbidden: tuple[str, ...]) -> None:

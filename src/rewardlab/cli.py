@@ -1,4 +1,5 @@
-"""The ``rewardlab`` command line: ``score``, ``eval``, ``probe``, ``rewards``, ``validate``, ``serve``, ``demo``."""
+"""The ``rewardlab`` command line: ``score``, ``report``, ``audit``, ``eval``, ``probe``, ``rewards``, ``validate``,
+``serve``, ``demo``."""
 
 from __future__ import annotations
 
@@ -70,6 +71,9 @@ def score(
     ray_address: Annotated[
         str | None, typer.Option(help="Ray cluster to join (e.g. 'auto'); default: start a local Ray")
     ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write an HTML report of the scored rows here")
+    ] = None,
 ) -> None:
     """Score every row of INPUT and write it, plus `reward`, `components` and `error`, to --out."""
     from rewardlab.batch import score_file
@@ -111,6 +115,114 @@ def score(
         return
     print_summary(summary, out)
     out.print(f"wrote {summary.rows} rows to {out_path}")
+    if report is not None:
+        _write_rollouts_report(out_path, report)
+
+
+def _write_rollouts_report(scored: Path, report: Path) -> None:
+    try:
+        from rewardlab.audit import read_rollouts
+        from rewardlab.report.rollouts import rollouts_report
+
+        rows = read_rollouts(scored)
+        rollouts_report(rows, title="rewardlab report", subtitle=scored.name).write(report)
+    except ImportError as exc:
+        _fail(exc)
+    except RewardLabError as exc:
+        _fail(exc)
+    out.print(f"wrote {report}")
+
+
+@app.command("report")
+def report_(
+    scored: Annotated[
+        Path, typer.Argument(help="Scored rows (.jsonl, .jsonl.gz, .parquet), e.g. from `score`")
+    ],
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="Where to write the HTML report")],
+) -> None:
+    """An HTML report of scored rows: reward and component distributions, errors, reward vs length,
+    per-step curves (when rows have a `step`), top and bottom examples. Static, offline, no script."""
+    _write_rollouts_report(scored, out_path)
+
+
+@app.command("audit")
+def audit_(
+    rollouts: Annotated[
+        Path | None, typer.Argument(help="Scored rollouts with a `step` (top level or in `metadata`)")
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Where to write the findings as JSON")
+    ] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Also write an HTML report here")] = None,
+    log: Annotated[
+        list[Path] | None,
+        typer.Option("--log", help="A trainer's metrics: TRL trainer_state.json, verl/OpenRLHF jsonl or CSV"),
+    ] = None,
+    alarm: Annotated[
+        str,
+        typer.Option(help="Exit 1 when a finding at or above this severity fires: info, warning, critical"),
+    ] = "warning",
+    threshold: Annotated[
+        list[str] | None,
+        typer.Option("--threshold", help="Override a threshold: DETECTOR.PARAM=VALUE (repeat the option)"),
+    ] = None,
+    detector: Annotated[
+        list[str] | None, typer.Option("--detector", help="Run only these detectors (repeat the option)")
+    ] = None,
+) -> None:
+    """Audit a training run for reward hacking: length blow-up against correctness, clipping, repetition,
+    format-only success, component dominance, reward/label divergence, zero-variance groups, diversity
+    collapse, label-free collapse, GUI box inflation, hedging, silent zeros. Exit 1 on an alarm."""
+    import json
+
+    from rewardlab.audit import audit, parse_thresholds, read_log, read_rollouts, rollout_series
+    from rewardlab.audit.series import Series
+
+    if rollouts is None and not log:
+        _fail(ConfigError("pass a rollouts file, --log FILE, or both"))
+    try:
+        series = Series(steps=[])
+        if rollouts is not None:
+            series = rollout_series(read_rollouts(rollouts), source=f"rollouts:{rollouts.name}")
+            if not series.steps:
+                err.print(
+                    f"[yellow]warning:[/] no row of {rollouts} has a `step`: nothing to compare over time"
+                )
+        for path in log or []:
+            series = series.merge(read_log(path))
+        result = audit(
+            series, thresholds=parse_thresholds(threshold or []), alarm=alarm, detectors=detector or None
+        )
+    except RewardLabError as exc:
+        _fail(exc)
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=f"audit: {len(result.series.steps)} steps, {len(result.findings)} finding(s)")
+    for col in ("severity", "detector", "what"):
+        table.add_column(col)
+    for f in result.findings:
+        table.add_row(f.severity, f.detector, escape(f.message))
+    out.print(table)
+    skipped = [c["detector"] for c in result.checks if c["status"] == "skipped"]
+    if skipped:
+        out.print(f"[dim]skipped (metrics not available): {', '.join(skipped)}[/]")
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(result.to_dict(), indent=1, default=str), encoding="utf-8")
+        out.print(f"wrote {json_out}")
+    if report is not None:
+        try:
+            from rewardlab.report.audit import audit_report
+
+            audit_report(result).write(report)
+        except ImportError as exc:
+            _fail(exc)
+        out.print(f"wrote {report}")
+    if result.alarmed:
+        err.print(f"[bold red]alarm:[/] a finding at or above '{alarm}' fired", highlight=False)
+        raise typer.Exit(1)
 
 
 @app.command()
