@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install sysdeps demo test test-slow bench lint clean
+.PHONY: install sysdeps demo test test-slow bench lint clean grpo-example
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -36,7 +36,7 @@ demo: install
 	$(BIN)/rewardlab demo
 
 lint: install
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench examples
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
@@ -45,6 +45,15 @@ test: install lint
 
 test-slow: install
 	$(BIN)/pytest -q -m slow
+
+# GRPO with TRL on SmolLM2-135M-Instruct (CPU, ~15-40 min on 2 shared cores), rewarded by rewardlab;
+# then the audit (its exit code is shown, not fatal: findings are the point) and the report.
+GRPO_OUT ?= out/grpo
+grpo-example: install
+	$(BIN)/python examples/grpo_smollm2.py --out $(GRPO_OUT)
+	-$(BIN)/rewardlab audit $(GRPO_OUT)/rollouts.jsonl --log $(GRPO_OUT)/trainer_state.json \
+		--json $(GRPO_OUT)/audit.json --report $(GRPO_OUT)/audit.html
+	$(BIN)/rewardlab report $(GRPO_OUT)/rollouts.jsonl --out $(GRPO_OUT)/report.html
 
 bench: install
 	$(BIN)/python bench/math_reward.py

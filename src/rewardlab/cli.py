@@ -158,6 +158,12 @@ def audit_(
         list[Path] | None,
         typer.Option("--log", help="A trainer's metrics: TRL trainer_state.json, verl/OpenRLHF jsonl or CSV"),
     ] = None,
+    log_map: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--log-map", help="A log's own column for a metric: CANONICAL=COLUMN, e.g. reward=reward_mean"
+        ),
+    ] = None,
     alarm: Annotated[
         str,
         typer.Option(help="Exit 1 when a finding at or above this severity fires: info, warning, critical"),
@@ -188,8 +194,14 @@ def audit_(
                 err.print(
                     f"[yellow]warning:[/] no row of {rollouts} has a `step`: nothing to compare over time"
                 )
+        columns: dict[str, str] = {}
+        for item in log_map or []:
+            canon, eq, column = item.partition("=")
+            if not eq or not canon.strip() or not column.strip():
+                raise ConfigError(f"--log-map {item!r}: expected CANONICAL=COLUMN, e.g. reward=reward_mean")
+            columns[canon.strip()] = column.strip()
         for path in log or []:
-            series = series.merge(read_log(path))
+            series = series.merge(read_log(path, columns))
         result = audit(
             series, thresholds=parse_thresholds(threshold or []), alarm=alarm, detectors=detector or None
         )

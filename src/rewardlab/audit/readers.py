@@ -274,13 +274,25 @@ _KEYS: dict[str, str] = {
     "response_length": "length",
     "truncated_ratio": "clipped_ratio",
 }
-_STEP_KEYS = ("step", "global_step", "train/global_step", "training/global_step", "_step")
+_STEP_KEYS = (
+    "step",
+    "global_step",
+    "train/global_step",
+    "training/global_step",
+    "_step",
+    "update",
+    "iteration",
+)
 
 
-def _canonical(raw: Mapping[str, Any]) -> dict[str, float]:
-    """One log row's numbers under canonical names (plus ``component/*``, ``std/*``, ``share/*``)."""
-    row = {re.sub(r"^(train|rollout)/", "", k): v for k, v in raw.items()}
+def _canonical(raw: Mapping[str, Any], columns: Mapping[str, str] | None = None) -> dict[str, float]:
+    """One log row's numbers under canonical names (plus ``component/*``, ``std/*``, ``share/*``).
+    ``columns`` maps canonical names to a log's own column names (they win over the built-in names)."""
     out: dict[str, float] = {}
+    for canon, column in (columns or {}).items():
+        if (v := _num(raw.get(column))) is not None:
+            out[canon] = v
+    row = {re.sub(r"^(train|rollout)/", "", k): v for k, v in raw.items()}
     funcs = {m.group(1) for k in row if (m := re.fullmatch(r"rewards/(.+)/mean", k))}
     for key, value in row.items():
         v = _num(value)
@@ -319,13 +331,16 @@ def _step_of(raw: Mapping[str, Any], index: int) -> int:
     return index + 1
 
 
-def log_series(rows: Iterable[Mapping[str, Any]], source: str = "log") -> Series:
+def log_series(
+    rows: Iterable[Mapping[str, Any]], source: str = "log", columns: Mapping[str, str] | None = None
+) -> Series:
     """A series from a trainer's metric rows (dicts with a step key; verl's ``{"step", "data"}`` is
-    unwrapped). Rows of a step are merged; rows without any known metric (run totals) add nothing."""
+    unwrapped). Rows of a step are merged; rows without any known metric (run totals) add nothing.
+    ``columns``: ``{canonical name: the log's column}`` for logs with their own names."""
     canon = []
     for i, raw in enumerate(rows):
         data = raw["data"] if isinstance(raw.get("data"), Mapping) else raw
-        metrics = _canonical(data)
+        metrics = _canonical(data, columns)
         if metrics:
             canon.append({"step": _step_of(raw, i) if "step" in raw else _step_of(data, i), **metrics})
     merged: dict[int, dict[str, float]] = {}
@@ -335,9 +350,10 @@ def log_series(rows: Iterable[Mapping[str, Any]], source: str = "log") -> Series
     return series
 
 
-def read_log(path: str | Path) -> Series:
+def read_log(path: str | Path, columns: Mapping[str, str] | None = None) -> Series:
     """A trainer's metric log as a series: TRL ``trainer_state.json``, jsonl rows (TRL, verl's file
-    logger, OpenRLHF), verl console lines, or a CSV with a step column."""
+    logger, OpenRLHF), verl console lines, or a CSV with a step column. ``columns`` maps canonical
+    metric names to the log's own (``{"reward": "reward_mean"}``), for logs written by other tools."""
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"no such log file: {path}")
@@ -347,7 +363,7 @@ def read_log(path: str | Path) -> Series:
         rows: list[dict[str, Any]] = [
             {k: _float_or_str(v) for k, v in r.items() if k} for r in csv.DictReader(text.splitlines())
         ]
-        return log_series(rows, name)
+        return log_series(rows, name, columns)
     stripped = text.lstrip()
     if stripped.startswith("{") and "\n{" not in stripped.strip():
         try:
@@ -355,9 +371,9 @@ def read_log(path: str | Path) -> Series:
         except json.JSONDecodeError as exc:
             raise ConfigError(f"{path}: not JSON ({exc})") from None
         if isinstance(doc, Mapping) and isinstance(doc.get("log_history"), list):
-            return log_series(doc["log_history"], name)
+            return log_series(doc["log_history"], name, columns)
         if isinstance(doc, Mapping):
-            return log_series([doc], name)
+            return log_series([doc], name, columns)
     rows = []
     for line in text.splitlines():
         line = line.strip()
@@ -375,7 +391,7 @@ def read_log(path: str | Path) -> Series:
         raise ConfigError(
             f"{path}: no metric rows found (expected trainer_state.json, jsonl, verl console or CSV)"
         )
-    return log_series(rows, name)
+    return log_series(rows, name, columns)
 
 
 def _float_or_str(v: str) -> Any:
