@@ -217,6 +217,9 @@ def audit_(
     for f in result.findings:
         table.add_row(f.severity, f.detector, escape(f.message))
     out.print(table)
+    for f in result.findings:  # the evidence: windows, steps, example completions
+        evidence = json.dumps(f.evidence, default=str, ensure_ascii=False)
+        out.print(f"[bold]{f.detector}[/]: {escape(evidence[:600])}{' ...' if len(evidence) > 600 else ''}")
     skipped = [c["detector"] for c in result.checks if c["status"] == "skipped"]
     if skipped:
         out.print(f"[dim]skipped (metrics not available): {', '.join(skipped)}[/]")

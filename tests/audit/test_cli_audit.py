@@ -56,6 +56,7 @@ def test_audit_trainer_log_and_thresholds(tmp_path: Path) -> None:
     out = tmp_path / "soup.json"
     res = runner.invoke(app, ["audit", "--log", str(state), "--json", str(out)])
     assert res.exit_code == 1 and "length_vs_correctness" in res.output
+    assert '"late_steps": [28, 40]' in res.output  # the evidence is printed, not only the verdict
     assert json.loads(out.read_text())["findings"][0]["detector"] == "length_vs_correctness"
     lax = ["--threshold", "length_vs_correctness.min_length_growth=5"]
     assert runner.invoke(app, ["audit", "--log", str(state), *lax]).exit_code == 0
@@ -83,6 +84,7 @@ def test_report_of_scored_rows_with_steps(tmp_path: Path) -> None:
                  "Per step", "Top and bottom examples", "zero-var groups"):  # fmt: skip
         assert part in page, part
     assert page.count("data:image/png;base64,") >= 6
+    assert "Timeout: math: no result" in page  # a failed row among the lowest shows its error
 
 
 def test_score_writes_a_report(tmp_path: Path, bundled: Path) -> None:

@@ -159,7 +159,7 @@ def _examples(doc: Document, rows: Sequence[Mapping[str, Any]], rewards: list[fl
     if not order or k <= 0:
         return
     sec = doc.section("Top and bottom examples")
-    headers = ["reward", "step", "completion", "components", "info"]
+    headers = ["reward", "step", "completion", "components", "error", "info"]
 
     def line(i: int) -> list[Any]:
         r = rows[i]
@@ -168,7 +168,11 @@ def _examples(doc: Document, rows: Sequence[Mapping[str, Any]], rewards: list[fl
             f"{a}={_num(b) if _num(b) is None else round(float(b), 3)}"
             for a, b in (r.get("components") or {}).items()
         )
-        return [rewards[i], row_step(r), _clip(_text(r.get("completion"))), comps,
+        err = r.get("error")
+        err_text = "–"
+        if isinstance(err, Mapping):
+            err_text = f"{err.get('type', 'error')}: {_clip(str(err.get('message', '')), 120)}"
+        return [rewards[i], row_step(r), _clip(_text(r.get("completion"))), comps or "–", err_text,
                 _clip(json.dumps(info, ensure_ascii=False, default=str), 240) if info else "–"]  # fmt: skip
 
     sec.add_table(
