@@ -40,8 +40,11 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
+# The default suite, then the slow tests that guard real integrations (the real small judge behind
+# `transformers serve`, every broken variant of the shared code sets, memory at 100k rows).
 test: install lint
 	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m slow
 
 test-slow: install
 	$(BIN)/pytest -q -m slow

@@ -243,6 +243,7 @@ def audit_(
 @app.command()
 def rewards() -> None:
     """List every registered reward with its one-line description."""
+    from rich.markup import escape
     from rich.table import Table
 
     from rewardlab.core.registry import REGISTRY
@@ -252,7 +253,7 @@ def rewards() -> None:
     table.add_column("group")
     table.add_column("description")
     for entry in REGISTRY.entries():
-        table.add_row(entry.name, entry.group, entry.doc)
+        table.add_row(escape(entry.name), escape(entry.group), escape(entry.doc))  # "[0, 1]" is not markup
     out.print(table)
 
 

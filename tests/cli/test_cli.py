@@ -224,3 +224,8 @@ def test_score_group_by_keeps_groups_whole_and_refuses_a_split_group(tmp_path: P
     assert [r["reward"] for r in scored[:5]] == [1.0, 1.0, 0.0, 1.0, 1.0]
     assert scored[6]["error"]["type"] == "GroupError"  # p4 is a group of one
     assert all(scored[i]["error"]["type"] == "GroupError" for i in (5, 7))  # p3 is split in the file
+
+
+def test_rewards_shows_descriptions_with_brackets_verbatim() -> None:
+    result = runner.invoke(app, ["rewards"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0 and "[max_penalty, 0]" in result.output

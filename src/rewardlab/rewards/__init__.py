@@ -78,7 +78,7 @@ BUILTINS: dict[str, tuple[str, str, str]] = {
     ),
     "openai_grader": (
         "rewardlab.rewards.graders:OpenAIGrader",
-        "an OpenAI grader definition (string_check, text_similarity, python, multi) run locally",
+        "an OpenAI grader definition (string_check, text_similarity, python, multi, score_model, label_model)",
         "graders",
     ),
     "math": (
