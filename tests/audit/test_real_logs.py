@@ -43,3 +43,13 @@ def test_cli_log_map(tmp_path: Path) -> None:
     doc = json.loads((tmp_path / "a.json").read_text())
     assert doc["findings"] == [] and doc["steps"] == 32
     assert CliRunner().invoke(app, ["audit", "--log", str(LOG), "--log-map", "reward"]).exit_code == 2
+
+
+def test_our_grpo_run_is_format_only_success() -> None:
+    # TRL 1.16's own trainer_state.json of examples/grpo_smollm2.py (see data/README.md)
+    series = read_log(Path(__file__).parent / "data" / "grpo_smollm2_trainer_state.json")
+    assert series.steps == list(range(1, 17))
+    result = audit(series, alarm="info")
+    assert result.fired() == ["format_only"], [f.message for f in result.findings]
+    ev = result.findings[0].evidence
+    assert ev["format"]["late_mean"] > 0.6 and ev["correct"]["late_mean"] < 0.05
