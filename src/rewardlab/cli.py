@@ -297,23 +297,22 @@ def train(
     device: Annotated[str, typer.Option(help="cpu, cuda, cuda:N or auto")] = "auto",
     limit: Annotated[int | None, typer.Option(help="Read only the first N rows of --data")] = None,
     separator: Annotated[
-        str, typer.Option(help="prm: the step separator (escapes like \\n allowed)")
-    ] = "\\n\\n",
+        str | None,
+        typer.Option(help="Step separator, escapes like \\n allowed (default: prm \\n\\n, implicit-prm \\n)"),
+    ] = None,
     after_error: Annotated[
         str, typer.Option(help="prm, earliest-wrong-step labels: mask or negative")
     ] = "mask",
+    beta: Annotated[float, typer.Option(help="implicit-prm: beta of the log-ratio reward")] = 0.05,
+    reference: Annotated[
+        str, typer.Option(help="implicit-prm: 'init' (frozen copy of --model) or 'none'")
+    ] = "init",
     plot: Annotated[bool, typer.Option(help="Write training-curve.png and report.html into --out")] = True,
 ) -> None:
     """Train a reward model and save it as a Hugging Face checkpoint in --out (plus metrics.jsonl,
     training.json with every bad row and truncation count, and a training-curve PNG)."""
     if kind not in TRAIN_KINDS:
         _fail(ConfigError(f"KIND must be one of {', '.join(TRAIN_KINDS)}, got {kind!r}"))
-    if kind == "implicit-prm":
-        _fail(
-            ConfigError(
-                "implicit-prm training is not built yet (see docs/models.md); use bt, listwise or prm"
-            )
-        )
     try:
         from rewardlab.models.run import train_reward_model
         from rewardlab.models.settings import TrainSettings
@@ -327,7 +326,9 @@ def train(
             eval_fraction=0.0 if eval_data is not None else eval_fraction, eval_every=eval_every,
             save_every=save_every, head=head, center_coef=center_coef, on_bad=on_bad, seed=seed, device=device,
         )  # fmt: skip
-        prm_options = {"separator": separator.encode().decode("unicode_escape"), "after_error": after_error}
+        default_sep = "\n" if kind == "implicit-prm" else "\n\n"
+        sep = separator.encode().decode("unicode_escape") if separator is not None else default_sep
+        prm_options = {"separator": sep, "after_error": after_error, "beta": beta, "reference": reference}
         with _TrainProgress(err) as progress:
             result = train_reward_model(
                 kind, model, data, out_dir, settings, eval_data=eval_data, limit=limit,
@@ -360,7 +361,7 @@ def train(
         try:
             from rewardlab.report.training import read_metrics, training_report, write_training_png
 
-            metric = "step_accuracy" if kind == "prm" else "accuracy"
+            metric = {"prm": "step_accuracy", "implicit-prm": "outcome_accuracy"}.get(kind, "accuracy")
             write_training_png(
                 read_metrics(out_dir / "metrics.jsonl"), out_dir / "training-curve.png", metric=metric
             )
@@ -400,7 +401,7 @@ class _TrainProgress:
                 "train", total=rec["total_steps"], completed=rec["step"], status=""
             )
         elif kind == "log" and self.task is not None:
-            acc = rec.get("accuracy", rec.get("step_accuracy"))
+            acc = rec.get("accuracy", rec.get("step_accuracy", rec.get("outcome_accuracy")))
             status = f"loss {rec['loss']:.4f}" + (f" acc {acc:.3f}" if acc is not None else "")
             self.progress.update(
                 self.task, completed=rec["step"], status=f"{status} {rec['examples_per_s']:.1f} ex/s"

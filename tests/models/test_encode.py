@@ -95,11 +95,14 @@ def test_render_without_a_chat_template_concatenates() -> None:
     assert render(tok, msgs, "hello") == "\n\nHuman: hi\n\nAssistant: hello"
 
 
-def test_render_uses_the_chat_template_when_the_tokenizer_has_one() -> None:
+def test_render_uses_the_chat_template_for_messages_only() -> None:
     tok = _tiny.tokenizer()
     tok.chat_template = "{% for m in messages %}<{{ m['role'] }}>{{ m['content'] }}{% endfor %}"
-    assert render(tok, "\n\nHuman: hi\n\nAssistant:", " hello") == "<user>hi<assistant>hello"
-    assert render(tok, "\n\nHuman: hi\n\nAssistant:", " hello", chat_template="never").endswith(" hello")
+    msgs = [{"role": "user", "content": "hi"}]
+    assert render(tok, msgs, "hello") == "<user>hi<assistant>hello"
+    assert render(tok, msgs, "hello", chat_template="never") == "\n\nHuman: hi\n\nAssistant: hello"
+    # strings are texts: prompt + completion exactly, whatever the tokenizer has
+    assert render(tok, "\n\nHuman: hi\n\nAssistant:", " hello") == "\n\nHuman: hi\n\nAssistant: hello"
 
 
 def test_hh_messages() -> None:

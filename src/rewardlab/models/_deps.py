@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Iterator
 from typing import Any, Literal
 
 from rewardlab.errors import ConfigError, DependencyError
@@ -59,3 +62,23 @@ def pick_dtype(dtype: str, device: Any) -> Any:
     if dtype in ("float16", "bfloat16") and device.type == "cpu":
         raise ConfigError(f"dtype {dtype!r} is for GPUs; use 'float32' (or 'auto') on the CPU")
     return {"float32": t.float32, "float16": t.float16, "bfloat16": t.bfloat16}[dtype]
+
+
+@contextlib.contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """Silence transformers' chatter while loading, saving and tokenising: newly initialised heads are
+    expected when a reward model starts from a base checkpoint, and texts longer than the model's limit
+    are expected before rewardlab cuts them (every cut is counted instead)."""
+    from transformers.utils import logging as tf_logging
+
+    log = logging.getLogger("transformers")
+    level = log.level
+    bars = tf_logging.is_progress_bar_enabled()
+    log.setLevel(logging.ERROR)
+    tf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+        if bars:
+            tf_logging.enable_progress_bar()

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rewardlab.models._deps import torch
+from rewardlab.models._deps import quiet_transformers, torch
 from rewardlab.models.data import Ranked
 from rewardlab.models.encode import CutCounts, Wrap, encode_group, render
 from rewardlab.models.losses import bradley_terry_loss, listwise_loss
@@ -50,6 +50,15 @@ def encode_ranked(
     wrap = Wrap.of(tokenizer)
     counts = CutCounts()
     out: list[Group] = []
+    with quiet_transformers():
+        _encode_rows(rows, tokenizer, kind, max_length, side, overflow, chat_template, wrap, counts, out)
+    return out, counts
+
+
+def _encode_rows(
+    rows: Sequence[Ranked], tokenizer: Any, kind: str, max_length: int, side: Any, overflow: Any,
+    chat_template: Any, wrap: Wrap, counts: CutCounts, out: list[Group],
+) -> None:  # fmt: skip
     for row in rows:
         texts = [render(tokenizer, row.prompt, r, chat_template=chat_template) for r in row.responses]
         groups = [texts] if kind == "listwise" else [[texts[0], other] for other in texts[1:]]
@@ -60,7 +69,6 @@ def encode_ranked(
             )  # fmt: skip
             if ids is not None:
                 out.append(Group(row.index, tuple(tuple(x) for x in ids), row.margin))
-    return out, counts
 
 
 def pad(seqs: Sequence[Sequence[int]], pad_id: int, device: Any) -> tuple[Any, Any]:
@@ -91,6 +99,9 @@ class RankTask:
 
     def cost(self, item: Group) -> int:
         return max(len(x) for x in item.ids) * len(item.ids)
+
+    def tokens(self, item: Any) -> int:
+        return sum(len(x) for x in item.ids)
 
     def _rewards(self, model: Any, items: Sequence[Group], device: Any) -> tuple[Any, Any]:
         t = torch()

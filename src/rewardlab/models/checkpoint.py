@@ -10,36 +10,14 @@ a PRM) with nothing from rewardlab installed.
 
 from __future__ import annotations
 
-import contextlib
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from rewardlab.errors import ConfigError
-from rewardlab.models._deps import transformers
+from rewardlab.models._deps import quiet_transformers, transformers
 from rewardlab.models.heads import attach_mlp_head, load_mlp_head
 
-KINDS = ("bt", "listwise", "prm")
-
-
-@contextlib.contextmanager
-def quiet_transformers() -> Iterator[None]:
-    """Silence transformers' loading chatter (newly initialised heads are expected when starting a reward
-    model from a base checkpoint)."""
-    from transformers.utils import logging as tf_logging
-
-    log = logging.getLogger("transformers")
-    level = log.level
-    bars = tf_logging.is_progress_bar_enabled()
-    log.setLevel(logging.ERROR)
-    tf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        log.setLevel(level)
-        if bars:
-            tf_logging.enable_progress_bar()
+KINDS = ("bt", "listwise", "prm", "implicit-prm")
 
 
 def meta(config: Any) -> dict[str, Any]:
@@ -50,6 +28,8 @@ def meta(config: Any) -> dict[str, Any]:
 
 def model_class(kind: str) -> Any:
     tf = transformers()
+    if kind == "implicit-prm":
+        return tf.AutoModelForCausalLM
     return tf.AutoModelForTokenClassification if kind == "prm" else tf.AutoModelForSequenceClassification
 
 
@@ -97,7 +77,7 @@ def load_model(path: str | Path, *, device: Any = None, dtype: Any = None) -> tu
         raise ConfigError(f"{p}: not a saved model directory (no config.json)")
     config = transformers().AutoConfig.from_pretrained(str(p))
     info = meta(config)
-    kind = info.get("kind") or ("prm" if _is_token_classifier(config) else "bt")
+    kind = info.get("kind") or _kind_of(config, p)
     with quiet_transformers():
         model = model_class(kind).from_pretrained(str(p), **({"dtype": dtype} if dtype is not None else {}))
     if info.get("head") == "mlp":
@@ -112,8 +92,18 @@ def load_model(path: str | Path, *, device: Any = None, dtype: Any = None) -> tu
     return model, tok, info
 
 
-def _is_token_classifier(config: Any) -> bool:
-    return any(a.endswith("ForTokenClassification") for a in (getattr(config, "architectures", None) or []))
+def _kind_of(config: Any, path: Path) -> str:
+    """The kind of a checkpoint rewardlab did not write, from its architecture. Anything but a sequence or
+    token classifier is refused: loading it as one would score with a freshly initialised head."""
+    archs = getattr(config, "architectures", None) or []
+    if any(a.endswith("ForTokenClassification") for a in archs):
+        return "prm"
+    if any(a.endswith("ForSequenceClassification") for a in archs):
+        return "bt"
+    raise ConfigError(
+        f"{path}: not a reward model (architectures {archs}); expected a ...ForSequenceClassification or "
+        "...ForTokenClassification checkpoint, or one written by `rewardlab train`"
+    )
 
 
 def save_model(model: Any, tokenizer: Any, directory: str | Path, info: dict[str, Any]) -> None:

@@ -64,19 +64,16 @@ def hh_messages(text: str) -> list[dict[str, str]] | None:
 def render(tokenizer: Any, prompt: Any, completion: Any, *, chat_template: ChatTemplate = "auto") -> str:
     """The text a reward model reads for ``prompt`` + ``completion``.
 
-    With ``chat_template="auto"`` and a tokenizer that has a chat template, chat-message lists and
-    HH-RLHF transcripts are rendered with it. Otherwise strings are concatenated as they are
-    (``prompt + completion``) and message lists are written as HH-style ``Human:``/``Assistant:`` turns.
+    Strings are texts: ``prompt + completion``, exactly (what plain transformers scores for the same
+    sample). Chat-message lists are conversations: with ``chat_template="auto"`` and a tokenizer that has
+    a chat template they are rendered with it (as TRL does for conversational data); otherwise they are
+    written as HH-style ``Human:``/``Assistant:`` turns. :func:`hh_messages` turns an HH-RLHF transcript
+    into messages for users who want their string data templated.
     """
-    template = chat_template == "auto" and bool(getattr(tokenizer, "chat_template", None))
     if isinstance(prompt, str) and isinstance(completion, str):
-        if template:
-            msgs = hh_messages(prompt + completion)
-            if msgs:
-                return str(tokenizer.apply_chat_template(msgs, tokenize=False))
         return prompt + completion
     msgs = _as_messages(prompt) + _as_messages(completion, role="assistant")
-    if template:
+    if chat_template == "auto" and getattr(tokenizer, "chat_template", None):
         return str(tokenizer.apply_chat_template(msgs, tokenize=False))
     return "".join(
         f"{ASSISTANT if m.get('role') == 'assistant' else HUMAN} {m.get('content', '')}" for m in msgs

@@ -235,6 +235,9 @@ class PrmTask:
     def cost(self, item: Encoded) -> int:
         return len(item.ids)
 
+    def tokens(self, item: Any) -> int:
+        return len(item.ids)
+
     def loss(self, model: Any, items: Sequence[Encoded], device: Any) -> tuple[Any, dict[str, float]]:
         b = _batch(items, self.pad_id, device, with_labels=True)
         logits = model(input_ids=b["input_ids"], attention_mask=b["attention_mask"]).logits

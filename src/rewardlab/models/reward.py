@@ -23,13 +23,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 from rewardlab.core.reward import Reward
 from rewardlab.core.types import RewardResult, Sample
 from rewardlab.errors import ConfigError
-from rewardlab.models._deps import check_device, check_dtype, pick_device, pick_dtype, torch
+from rewardlab.models._deps import (
+    check_device,
+    check_dtype,
+    pick_device,
+    pick_dtype,
+    quiet_transformers,
+    torch,
+)
 from rewardlab.models.prm import AGGREGATES, score_steps
 
 
@@ -139,16 +147,20 @@ class RewardModel(Reward):
 
     def score_batch(self, samples: Sequence[Sample]) -> list[RewardResult]:
         lm = self._load()
+        if lm.info.get("kind") == "implicit-prm":
+            if lm.scorer is None:
+                from rewardlab.models.implicit import ImplicitScorer
+
+                lm.scorer = ImplicitScorer(lm)
+            return lm.scorer.score(lm, samples, self.batch_size)
         if lm.info.get("kind") == "prm":
             return score_steps(lm, samples, batch_size=self.batch_size, aggregate=self.aggregate)
-        from rewardlab.models.encode import encode_one, render
-
         t = torch()
         encoded = []
         cut = []
-        for s in samples:
-            text = render(lm.tok, s.prompt, s.completion, chat_template=lm.info.get("chat_template", "auto"))
-            ids, was_cut = encode_one(lm.tok, text, max_length=lm.max_len, side=self.truncation, wrap=lm.wrap)  # type: ignore[arg-type]
+        with quiet_transformers():
+            pieces = [self._encode(lm, s) for s in samples]
+        for ids, was_cut in pieces:
             encoded.append(ids)
             cut.append(was_cut)
         scores = [0.0] * len(samples)
@@ -173,6 +185,13 @@ class RewardModel(Reward):
                 out.append(RewardResult(score=v, info=info))
         return out
 
+    def _encode(self, lm: _Loaded, s: Sample) -> tuple[list[int], bool]:
+        from rewardlab.models.encode import Side, encode_one, render
+
+        text = render(lm.tok, s.prompt, s.completion, chat_template=lm.info.get("chat_template", "auto"))
+        side: Side = "right" if self.truncation == "right" else "left"
+        return encode_one(lm.tok, text, max_length=lm.max_len, side=side, wrap=lm.wrap)
+
 
 def _position_limit(model: Any, tok: Any) -> int:
     """The longest input the model reads: its position table, or the tokenizer's limit, else 4096."""
@@ -181,18 +200,17 @@ def _position_limit(model: Any, tok: Any) -> int:
     return min(ok) if ok else 4096
 
 
+@dataclass
 class _Loaded:
-    def __init__(
-        self, model: Any, tok: Any, info: dict[str, Any], device: Any, max_len: int, wrap: Any
-    ) -> None:
-        self.model, self.tok, self.info, self.device, self.max_len, self.wrap = (
-            model,
-            tok,
-            info,
-            device,
-            max_len,
-            wrap,
-        )
+    """What one process holds after loading: the model, its tokenizer and config block, where it runs."""
+
+    model: Any
+    tok: Any
+    info: dict[str, Any]
+    device: Any
+    max_len: int
+    wrap: Any
+    scorer: Any = None  # the implicit-PRM scorer (it holds the reference model), built on first use
 
 
 def _forward(lm: _Loaded, seqs: Sequence[Sequence[int]]) -> list[float]:

@@ -20,7 +20,7 @@ from rewardlab.models.checkpoint import load_backbone, save_model
 from rewardlab.models.settings import TrainSettings
 from rewardlab.models.trainer import TrainResult, fit, latest_checkpoint, split
 
-KINDS = ("bt", "listwise", "prm")
+KINDS = ("bt", "listwise", "prm", "implicit-prm")
 TRAINING_JSON = "training.json"
 
 
@@ -37,8 +37,9 @@ def train_reward_model(
     on_event: Callable[[str, dict[str, Any]], None] | None = None,
     prm_options: dict[str, Any] | None = None,
 ) -> TrainResult:
-    """Train a ``kind`` reward model (``"bt"``, ``"listwise"``, ``"prm"``) from the checkpoint ``model``
-    on ``data``; save it to ``out``. ``resume=True`` continues from the newest checkpoint in ``out``; a
+    """Train a ``kind`` reward model (``"bt"``, ``"listwise"``, ``"prm"``, ``"implicit-prm"``) from the
+    checkpoint ``model`` on ``data``; save it to ``out``. ``prm_options`` holds the options of the process
+    kinds: ``separator``, ``after_error`` (prm), ``beta`` and ``reference`` (implicit-prm). ``resume=True`` continues from the newest checkpoint in ``out``; a
     path continues from that checkpoint. Bad rows are skipped and reported (``settings.on_bad``)."""
     st = settings or TrainSettings()
     if kind not in KINDS:
@@ -55,9 +56,10 @@ def train_reward_model(
             raise ConfigError(f"--resume: {ckpt} is not a checkpoint directory")
     device = pick_device(st.device)
     pick_dtype(st.dtype, device)  # refuses half precision on the CPU before anything loads
-    if kind == "prm":
-        from rewardlab.models.prm import prepare
+    if kind in ("prm", "implicit-prm"):
+        from rewardlab.models import implicit, prm
 
+        prepare = prm.prepare if kind == "prm" else implicit.prepare
         task, train, held, report, info, model_obj, tok = prepare(
             model, data, st, eval_data=eval_data, limit=limit, ckpt=ckpt, options=prm_options or {}
         )

@@ -36,6 +36,10 @@ class Task(Protocol):
         """Padded tokens the item costs in a batch (used to group similar lengths)."""
         ...
 
+    def tokens(self, item: Any) -> int:
+        """Real (non-padding) tokens the item feeds the model (for throughput)."""
+        ...
+
     def loss(self, model: Any, items: Sequence[Any], device: Any) -> tuple[Any, dict[str, float]]:
         """The mean loss of ``items`` (a tensor with grad) and summable counts (``n``, ``correct``...)."""
         ...
@@ -57,6 +61,8 @@ class TrainResult:
     examples: int
     train_seconds: float
     examples_per_s: float
+    tokens: int = 0
+    tokens_per_s: float = 0.0
     final_eval: dict[str, float] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
     reward_stats: dict[str, float] = field(default_factory=dict)
@@ -166,7 +172,7 @@ def fit(
     sched = t.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(total_steps, warmup))
     metrics_path = out / METRICS
     micro, step, history = 0, 0, []
-    train_seconds, seen = 0.0, 0
+    train_seconds, seen, tokens = 0.0, 0, 0
     if resume is not None:
         state = t.load(Path(resume) / STATE, weights_only=False)
         opt.load_state_dict(state["optimizer"])
@@ -174,6 +180,7 @@ def fit(
         t.set_rng_state(state["rng"])
         micro, step = int(state["micro"]), int(state["step"])
         train_seconds, seen = float(state["train_seconds"]), int(state["examples"])
+        tokens = int(state.get("tokens", 0))
         history = [r for r in state["history"] if r.get("step", 0) <= step]
     _write_jsonl(metrics_path, history)
     emit(
@@ -206,6 +213,7 @@ def fit(
             stepped = False
         train_seconds += time.perf_counter() - start
         seen += len(items)
+        tokens += sum(task.tokens(x) for x in items)
         for k, v in counts.items():
             window[k] = window.get(k, 0.0) + v
         window["loss_sum"] = window.get("loss_sum", 0.0) + float(loss.detach()) * len(items)
@@ -245,6 +253,7 @@ def fit(
                     "step": step,
                     "train_seconds": train_seconds,
                     "examples": seen,
+                    "tokens": tokens,
                     "history": history,
                     "settings": settings.as_dict(),
                 },
@@ -262,6 +271,8 @@ def fit(
         examples=seen,
         train_seconds=train_seconds,
         examples_per_s=seen / train_seconds if train_seconds else 0.0,
+        tokens=tokens,
+        tokens_per_s=tokens / train_seconds if train_seconds else 0.0,
         final_eval={k: v for k, v in final_eval.items() if isinstance(v, int | float)},
         history=history,
         reward_stats=stats,
