@@ -88,3 +88,9 @@ def test_aggregates() -> None:
     assert aggregate_steps(steps, "mean") == pytest.approx(2.2 / 3)
     with pytest.raises(ValueError, match="no step scores"):
         aggregate_steps([], "min")
+
+
+def test_registered_and_reachable_from_the_package() -> None:
+    assert rl.models.RewardModel is RewardModel
+    entry = rl.REGISTRY.get("reward_model")
+    assert entry.group == "models" and entry.factory() is RewardModel
