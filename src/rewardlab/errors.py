@@ -19,7 +19,13 @@ The tree (a test compares it with the classes below)::
     │   │   ├── TooComplex                  comparing could take unbounded time (power tower)
     │   │   └── SymbolicError               the symbolic engine failed on two readable answers
     │   ├── QueryError                      an SQL query gave no result (timeout, row cap, SQLite)
-    │   └── GraderError                     an OpenAI-style grader failed (``flag``: OpenAI's category)
+    │   ├── GroupError                      a group reward got no group, too small a group, or part of one
+    │   ├── GraderError                     an OpenAI-style grader failed (``flag``: OpenAI's category)
+    │   └── JudgeError                      an LLM judge gave no usable verdict (an abstention)
+    │       ├── JudgeParseError             its answer holds no verdict in the declared form
+    │       ├── JudgeRefusal                it declined to judge
+    │       ├── JudgeUnavailable            no answer: every retry failed (``kind``: timeout, http, ...)
+    │       └── GuardRejected               the answer tripped the guard and the policy is "abstain"
     ├── SandboxError                        the code sandbox itself failed, not the program
     │   └── SandboxCrash                    the sandbox died or stopped answering during a job
     ├── ServiceError                        the reward server refuses new work (HTTP 503)
@@ -159,12 +165,47 @@ class QueryError(ScoringError):
         super().__init__(message)
 
 
+class GroupError(ScoringError):
+    """A group reward could not score its group: it was called outside a group, the group is smaller than
+    it needs, or the group arrived split across calls (fewer samples than its ``group_size``)."""
+
+
 class GraderError(ScoringError):
     """A grade failed; ``flag`` is the OpenAI error category (``"python_grader_runtime_error"``, ...)."""
 
     def __init__(self, flag: str, message: str) -> None:
         self.flag = flag
         super().__init__(message)
+
+
+class JudgeError(ScoringError):
+    """An LLM judge gave no usable verdict for this sample: recorded as an abstention, never as a score."""
+
+
+class JudgeParseError(JudgeError):
+    """The judge answered, but its final answer holds no verdict in the declared form (or two)."""
+
+
+class JudgeRefusal(JudgeError):
+    """The judge declined to judge (a refusal instead of a verdict)."""
+
+
+class JudgeUnavailable(JudgeError):
+    """No answer from the judge: every retry failed. ``kind`` is ``"timeout"``, ``"rate_limited"``,
+    ``"http"`` or ``"connection"``; ``attempts`` is how many calls were made."""
+
+    def __init__(self, kind: str, message: str, *, attempts: int = 1) -> None:
+        self.kind = kind
+        self.attempts = attempts
+        super().__init__(message)
+
+
+class GuardRejected(JudgeError):
+    """The answer tripped the judge guard (``rules`` names which) and the guard's policy is to abstain."""
+
+    def __init__(self, rules: list[str]) -> None:
+        self.rules = list(rules)
+        super().__init__(f"the answer tripped the judge guard: {', '.join(self.rules)}")
 
 
 # -- the code sandbox ------------------------------------------------------------------------------
@@ -186,12 +227,16 @@ class ServiceError(RewardLabError):
 
 
 class Overloaded(ServiceError):
-    """The queue is full; retry after ``retry_after`` seconds."""
+    """A queue is full (``queue`` names it: the server's sample queue, or its grader queue); retry after
+    ``retry_after`` seconds."""
 
-    def __init__(self, queued: int, limit: int, retry_after: float) -> None:
+    def __init__(
+        self, queued: int, limit: int, retry_after: float, *, queue: str = "server", unit: str = "samples"
+    ) -> None:
         self.retry_after = retry_after
+        self.queue = queue
         super().__init__(
-            f"server queue is full ({queued} of {limit} samples queued); retry after {retry_after:g} s"
+            f"{queue} queue is full ({queued} of {limit} {unit} queued); retry after {retry_after:g} s"
         )
 
 

@@ -144,3 +144,83 @@ def test_demo_runs_on_bundled_data(tmp_path: Path) -> None:
     assert pb["agree"] / pb["n"] >= 0.99
     gsm = report["gsm8k_solutions_sample.jsonl"]
     assert gsm["agree"] == gsm["n"] == 200
+
+
+def _problems(output: str) -> set[str]:
+    return {line.strip().removeprefix("- ") for line in output.splitlines() if line.strip().startswith("- ")}
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (  # every runner value wrong, a misspelt runner key, and a misspelt reward: all at once
+            ["[reward]", 'type = "maths"', "[runner]", "workers = -1", "timeout = 0", 'on_error = "bogus"',
+             "memory_mb = 1", "chunk_size = 0", "wokers = 4"],
+            ["unknown reward 'maths'", "workers must be", "timeout must be", "on_error must be",
+             "memory_mb must be", "chunk_size must be", "'wokers'"],
+        ),
+        (  # a misplaced top-level table, a [runner] that is not a table, and a bad reward option
+            ["runner = 5", "[reward]", 'type = "math"', "rel_tol = 1", "[extra]", "x = 1"],
+            ["'extra'", "'runner' must be a table", "rel_tol"],
+        ),
+        (  # timeout needs worker processes, and a weight that is not finite
+            ["[reward]", 'type = "sum"', "[reward.components.a]", 'type = "math"', "weight = nan",
+             "[runner]", "workers = 0", "timeout = 5"],
+            ["must be a finite number", "timeout needs worker processes"],
+        ),
+    ],
+)  # fmt: skip
+def test_validate_reports_the_runner_table_exactly_as_score_does(
+    tmp_path: Path, lines: list[str], expected: list[str]
+) -> None:
+    spec = _write(tmp_path / "spec.toml", lines)
+    inp = _write(tmp_path / "in.jsonl", [json.dumps({"completion": "1", "reference": "1"})])
+    checked = runner.invoke(app, ["validate", str(spec)], env={"COLUMNS": "400"})
+    scored = runner.invoke(app, ["score", str(inp), "-c", str(spec), "-o", str(tmp_path / "o.jsonl")],
+                           env={"COLUMNS": "400"})  # fmt: skip
+    assert checked.exit_code == scored.exit_code == 2, (checked.output, scored.output)
+    problems = _problems(checked.output)
+    assert problems == _problems(scored.output) and len(problems) == len(expected), checked.output
+    for fragment in expected:
+        assert any(fragment in p for p in problems), (fragment, checked.output)
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_validate_refuses_a_reward_that_cannot_reach_worker_processes_as_score_does(tmp_path: Path) -> None:
+    inp = _write(tmp_path / "in.jsonl", [json.dumps({"completion": "1"})])
+    for workers, code in (("1", 2), ("0", 0)):
+        spec = _write(tmp_path / f"w{workers}.toml", ["[reward]", 'type = "_rewards:Locked"', "[runner]",
+                                                     f"workers = {workers}"])  # fmt: skip
+        checked = runner.invoke(app, ["validate", str(spec)], env={"COLUMNS": "400"})
+        scored = runner.invoke(app, ["score", str(inp), "-c", str(spec), "-o", str(tmp_path / "o.jsonl")],
+                               env={"COLUMNS": "400"})  # fmt: skip
+        assert checked.exit_code == scored.exit_code == code, (checked.output, scored.output)
+        if code:
+            assert "cannot be sent to worker processes" in checked.output
+            assert "cannot be sent to worker processes" in scored.output
+
+
+def test_serve_refuses_bad_grader_settings_before_listening() -> None:
+    result = runner.invoke(
+        app,
+        ["serve", "--grader-workers", "0", "--grader-timeout", "-1", "--port", "1"],
+        env={"COLUMNS": "400"},
+    )
+    assert result.exit_code == 2, result.output
+    assert "grader_workers must be an integer >= 1, got 0" in result.output
+    assert "grader_timeout must be a positive number of seconds, got -1" in result.output
+
+
+def test_score_group_by_keeps_groups_whole_and_refuses_a_split_group(tmp_path: Path) -> None:
+    rows = [{"completion": c, "pid": g} for g, c in [("p1", "\\boxed{3}"), ("p1", "\\boxed{3}"), ("p1", "\\boxed{4}"),
+            ("p2", "\\boxed{9}"), ("p2", "\\boxed{9}"), ("p3", "\\boxed{1}"), ("p4", "\\boxed{2}"), ("p3", "\\boxed{1}")]]  # fmt: skip
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inp.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = runner.invoke(
+        app, ["score", str(inp), "-r", "majority_vote", "--group-by", "pid", "-o", str(out), "--workers", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    scored = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["reward"] for r in scored[:5]] == [1.0, 1.0, 0.0, 1.0, 1.0]
+    assert scored[6]["error"]["type"] == "GroupError"  # p4 is a group of one
+    assert all(scored[i]["error"]["type"] == "GroupError" for i in (5, 7))  # p3 is split in the file

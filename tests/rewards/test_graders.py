@@ -109,8 +109,13 @@ def test_validation_lists_every_problem() -> None:
     problems = validate_grader({"type": "string_check", "operation": "regex", "input": 3})
     assert len(problems) == 4  # name, input, reference, operation
     assert validate_grader({"type": "score_model", "name": "j"}) == [
-        "grader.type: 'score_model' needs an LLM judge backend, which rewardlab does not have yet"
+        "grader.model: required, the judge model's name",
+        "grader.input: required, a list of chat messages with templates",
     ]
+    assert validate_grader(
+        {"type": "label_model", "name": "j", "model": "m", "input": [{"role": "user", "content": "x"}],
+         "labels": ["a", "b"], "passing_labels": ["c"]}
+    ) == ["grader.passing_labels: required, a non-empty subset of labels"]  # fmt: skip
 
 
 PY_OK = "def grade(sample, item):\n    return 1.0 if sample['output_text'] == item['answer'] else 0.25\n"

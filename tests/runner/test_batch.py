@@ -84,6 +84,17 @@ def test_rows_that_are_not_samples_pass_beside_a_batch() -> None:
     assert "row 2" in results[2].error.message
 
 
+def test_the_in_process_runner_calls_warmup_once_before_the_first_sample() -> None:
+    from _rewards import Warmed
+
+    a, c = Warmed(), Warmed()
+    with rl.Runner(rl.combine(a=a, b=rl.combine(c=c)), workers=0) as runner:
+        first = runner.score(rows({}, {}))
+        second = runner.score(rows({}))
+    assert [r.components for r in first + second] == [{"a": 1.0, "b": 1.0, "b.c": 1.0}] * 3
+    assert (a.warmups, c.warmups) == (1, 1)
+
+
 def test_every_worker_calls_warmup_before_scoring_nested_rewards_too() -> None:
     from _rewards import Warmed
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import rewardlab as rl
 from _rewards import Hostile
 
@@ -22,6 +24,22 @@ def test_a_sample_too_deep_to_pickle_is_its_own_error_and_the_rest_are_scored() 
     assert [r.score for r in results] == [1.0, 1.0, None, 1.0, 1.0, 1.0]
     assert results[2].error is not None and results[2].error.type == "SampleError"
     assert "row 2" in results[2].error.message and "cannot be sent to a worker" in results[2].error.message
+
+
+@pytest.mark.timeout(60)
+def test_samples_at_every_depth_around_the_pickle_limit_each_get_their_own_result() -> None:
+    # A sample just under the recursion limit pickles on its own but not inside a chunk one level deeper:
+    # this once sent the runner into an endless loop (retrying the chunk forever), hanging every row.
+    depths = list(range(300, 700))
+    rows = [{"completion": "\\boxed{1}", "reference": "1", "metadata": {"d": deep(n)}} for n in depths]
+    rows += [{"completion": "\\boxed{1}", "reference": "1"} for _ in range(4)]
+    results = rl.score("math", rows, workers=1)
+    assert [r.score for r in results[-4:]] == [1.0] * 4
+    kinds = {r.error.type if r.error else r.score for r in results}
+    assert kinds == {1.0, "SampleError"}, kinds  # the shallow ones score, the deep ones say why
+    for i, r in enumerate(results):
+        if r.error is not None:
+            assert f"row {i}" in r.error.message and "cannot be sent to a worker" in r.error.message
 
 
 def test_a_result_too_deep_to_send_back_is_that_samples_error() -> None:

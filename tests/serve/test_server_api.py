@@ -8,27 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
+from _server import Server
 
 import rewardlab as rl
 from _rewards import Behave
 from rewardlab.serve import create_app
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:httpx")
-
-
-class Server:
-    def __init__(self, **settings: Any) -> None:
-        self.app = create_app(**settings)
-
-    async def __aenter__(self) -> httpx.AsyncClient:
-        self._life = self.app.fastapi.router.lifespan_context(self.app.fastapi)
-        await self._life.__aenter__()
-        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://test")
-        return self.client
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.client.aclose()
-        await self._life.__aexit__(None, None, None)
 
 
 def run(coro: Any) -> Any:
@@ -76,10 +62,57 @@ def test_openrlhf_get_reward_wire_format() -> None:
             out = r.json()
             assert out["rewards"] == [1.1, 0.0, 0.0]  # the third errors (no reference): explicit error_score
             assert out["scores"] == out["rewards"]
-            assert out["extra_logs"]["reward_error"] == [0.0, 0.0, 1.0]
-            assert out["extra_logs"]["correct"] == [1.0, 0.0, 0.0]
+            assert out["extra_logs"]["rewardlab/error"] == [0.0, 0.0, 1.0]
+            assert out["extra_logs"]["rewardlab/correct"] == [1.0, 0.0, 0.0]
             bad = await c.post("/get_reward", json={"query": ["a", "b"], "labels": ["1"]})
             assert bad.status_code == 422 and bad.json()["error"]["field"] == "labels"
+
+    run(main())
+
+
+def test_get_reward_keys_are_stable_whatever_fails_and_the_eos_is_cut() -> None:
+    """OpenRLHF sends one rollout per request and stacks extra_logs per key across requests."""
+    spec = rl.combine(
+        correct=rl.math_answer(), exact="exact_match", behave=Behave(), gates={"behave": "correct"}
+    )
+
+    async def main() -> None:
+        async with Server(spec=spec, workers=1, timeout=5, eos_tokens=("<|im_end|>",)) as c:
+            replies = []
+            for query, label in (("P: 72<|im_end|>", "72"), ("P: 7<|im_end|>", "72"), ("P: x", None)):
+                r = await c.post("/get_reward", json={"query": [query], "prompts": ["P:"], "labels": [label]})
+                replies.append(r.json())
+            keys = {tuple(sorted(r["extra_logs"])) for r in replies}
+            assert keys == {("rewardlab/behave", "rewardlab/correct", "rewardlab/error", "rewardlab/exact")}
+            assert [r["extra_logs"]["rewardlab/exact"] for r in replies] == [[1.0], [0.0], [0.0]]
+            assert [r["extra_logs"]["rewardlab/error"] for r in replies] == [[0.0], [0.0], [1.0]]
+
+    run(main())
+
+
+def test_openai_sdk_paths_reach_the_grader_handlers() -> None:
+    exact = {"type": "string_check", "name": "exact", "input": "{{ sample.output_text }}",
+             "reference": "{{ item.a }}", "operation": "eq"}  # fmt: skip
+    multi = {
+        "type": "multi",
+        "name": "m",
+        "graders": exact,
+        "calculate_output": "2 * exact",
+    }  # SDK-typed form
+
+    async def main() -> None:
+        async with Server(workers=1) as c:
+            for prefix in ("/v1/graders", "/v1/fine_tuning/alpha/graders"):
+                ok = await c.post(f"{prefix}/validate", json={"grader": multi})
+                assert ok.status_code == 200 and ok.json() == {"grader": multi}
+                r = await c.post(
+                    f"{prefix}/run", json={"grader": multi, "model_sample": "1", "item": {"a": "1"}}
+                )
+                assert (
+                    r.status_code == 200
+                    and r.json()["reward"] == 2.0
+                    and r.json()["sub_rewards"] == {"exact": 1.0}
+                )
 
     run(main())
 

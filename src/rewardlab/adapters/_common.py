@@ -13,9 +13,11 @@ scores everything queued (in threads), or a per-event-loop drain task does (in a
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import os
 import threading
+import uuid
 import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -291,3 +293,45 @@ class LazyDefault(Generic[T]):
             old, self._value = self._value, value
         if old is not None:
             self._close(old)
+
+
+def assign_groups(
+    samples: list[Sample], *, by: Callable[[Sample], Any], size: int | None = None, consecutive: bool = True
+) -> list[Sample]:
+    """Give a group reward its groups from the trainer's own grouping.
+
+    ``size``: consecutive blocks of ``size`` samples (TRL's ``num_generations``); otherwise samples with
+    equal ``by(sample)`` (the prompt), in consecutive runs or (``consecutive=False``) anywhere in the call.
+    Each group key is private to this call, and each sample records its group's size
+    (``metadata["group_size"]``), so a group the trainer split across calls is refused, never scored as a
+    smaller group. Samples that already carry ``metadata["group"]`` (a dataset column) keep it.
+    """
+    if any("group" in (s.metadata or {}) for s in samples):
+        return samples
+    token = uuid.uuid4().hex[:12]
+    keys: list[Any] = []
+    if size is not None:
+        if len(samples) % size:
+            raise ValueError(f"{len(samples)} completions do not split into groups of {size}")
+        keys = [i // size for i in range(len(samples))]
+    elif consecutive:
+        run, last = -1, object()
+        for s in samples:
+            k = by(s)
+            if k != last:
+                run, last = run + 1, k
+            keys.append(run)
+    else:
+        keys = [json.dumps(by(s), sort_keys=True, default=str) for s in samples]
+    sizes: dict[Any, int] = {}
+    for k in keys:
+        sizes[k] = sizes.get(k, 0) + 1
+    return [
+        Sample(
+            s.prompt,
+            s.completion,
+            s.reference,
+            {**(s.metadata or {}), "group": (token, k), "group_size": size or sizes[k]},
+        )
+        for s, k in zip(samples, keys, strict=True)
+    ]

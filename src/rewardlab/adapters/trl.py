@@ -37,7 +37,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from rewardlab.adapters._common import check_name, finite_means, open_handle
+from rewardlab.adapters._common import assign_groups, check_name, finite_means, open_handle
+from rewardlab.core.group import is_group_reward
 from rewardlab.core.types import RewardResult, Sample
 from rewardlab.errors import ConfigError
 
@@ -59,7 +60,15 @@ class _Core:
         timeout: float | None,
         on_error: str | float | None,
         name: str | None,
+        group_size: int | None = None,
     ) -> None:
+        if group_size is not None and (
+            isinstance(group_size, bool) or not isinstance(group_size, int) or group_size < 1
+        ):
+            raise ConfigError(
+                f"`group_size` must be a positive integer (GRPO's num_generations) or None, got {group_size!r}"
+            )
+        self.group_size = group_size
         if reference_column is not None and (not isinstance(reference_column, str) or not reference_column):
             raise ConfigError(
                 f"`reference_column` must be a column name or None (no reference), got {reference_column!r}"
@@ -71,6 +80,7 @@ class _Core:
         self.handle, self.static_keys = open_handle(
             reward, workers=workers, timeout=timeout, on_error=on_error
         )
+        self.grouped = is_group_reward(self.handle.reward)
 
     def samples(
         self, prompts: Sequence[Any], completions: Sequence[Any], columns: dict[str, Any]
@@ -94,7 +104,7 @@ class _Core:
                     "needs no reference"
                 )
             references = columns.pop(self.reference_column)
-        return [
+        samples = [
             Sample(
                 prompt=_text_or_messages(prompts[i]),
                 completion=_text_or_messages(completions[i]),
@@ -103,6 +113,9 @@ class _Core:
             )
             for i in range(n)
         ]
+        if self.grouped:  # GRPO: each prompt's num_generations completions, one after another
+            samples = assign_groups(samples, by=lambda s: s.prompt, size=self.group_size)
+        return samples
 
     def finish(
         self,
@@ -141,6 +154,10 @@ class _TRLRewardBase:
     ``__name__``, which TRL logs as ``rewards/<name>/mean``, and the prefix of the component metrics.
     With several training processes (``accelerate launch``), each has its own worker pool: size
     ``workers`` per process.
+
+    Group rewards (``majority_vote``, ...) get GRPO's groups: consecutive completions of the same prompt
+    form a group; ``group_size`` (set it to ``num_generations``) fixes the size, so that a group split
+    between training processes is refused instead of scored as a smaller group.
     """
 
     def __init__(
@@ -152,6 +169,7 @@ class _TRLRewardBase:
         timeout: float | None = None,
         on_error: str | float | None = None,
         name: str | None = None,
+        group_size: int | None = None,
     ) -> None:
         self._core = _Core(
             reward,
@@ -160,6 +178,7 @@ class _TRLRewardBase:
             timeout=timeout,
             on_error=on_error,
             name=name,
+            group_size=group_size,
         )
         self.__name__ = self._core.name
 

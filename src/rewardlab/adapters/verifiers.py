@@ -10,14 +10,18 @@ with ``@vf.reward`` on a ``Task`` or plugged by config (``--env.taskset.task.rew
     correct = task_reward("rewards.toml", timeout=10)
     # vf-eval ... --env.taskset.task.rewards.correct.fn=my_rewards.py:correct
 
-Pinned to verifiers 0.4.0: ``verifiers/v1/task.py`` (``Task.score``: metrics, then rewards, each list
-through ``invoke_all`` = ``asyncio.gather``; a reward returning a float is recorded with
+Pinned to verifiers 0.4.0: ``verifiers/v1/task.py`` (``Task.score``: ``available = {"task": self.data,
+"trace": trace}``, so a reward's ``task`` argument is the task's *data*, a pydantic ``TaskData``; metrics,
+then rewards, each list through ``invoke_all`` = ``asyncio.gather``; a reward returning a float is recorded with
 ``trace.record_reward(name, float(value), weight)``, a returned mapping records *every key as a weighted
 reward*, and an exception fails scoring of the whole trace as a ``TaskError``),
 ``verifiers/v1/utils/decorators.py`` (``invoke``: keyword arguments by parameter name) and
 ``verifiers/v1/utils/loaders.py`` (``load_plugged_fn``: ``functools.wraps`` around the imported object).
 So :func:`task_reward` returns the float total and records the components as *metrics*
-(``trace.record_metric("<name>/<component>", v)``, unweighted, not summed) plus ``<name>/error``.
+(``trace.record_metric("<name>/<component>", v)``, unweighted, not summed) plus ``<name>/error``. All the
+rewards of a task write into one ``trace.metrics`` dict, so every live reward has its own ``<name>``:
+``name=`` (refused if another live reward holds it), else the reward's own name (a spec file's stem, a
+registered name), numbered when taken (``math``, ``math-2``).
 
 **verifiers 0.1-0.3 (``vf.Rubric``).** :func:`reward_func` is a reward function with the classic
 signature ``(completion, answer, **kwargs)`` (``prompt``, ``state``, ``info`` are used when given), and
@@ -38,6 +42,9 @@ silently ``0.0``: with ``error_score=None`` the function raises :class:`~rewardl
 from __future__ import annotations
 
 import asyncio
+import re
+import threading
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,6 +57,52 @@ from rewardlab.core.types import RewardResult, Sample
 from rewardlab.errors import ConfigError, DependencyError, RewardError
 
 __all__ = ["RubricReward", "TaskReward", "reward_func", "rubric", "task_reward"]
+
+
+class _MetricNames:
+    """The metric prefix of every live verifiers reward in this process, each one different.
+
+    verifiers keeps one flat ``trace.metrics`` dict per rollout, and every reward of a task writes into
+    it; two rewardlab rewards with one prefix would overwrite each other's ``<prefix>/error``. A prefix
+    is ``name=`` when given (refused while another live reward holds it), else derived from the reward
+    (a spec file's stem, a registered name, a reward's ``name``) and numbered (``math``, ``math-2``)
+    when another live reward holds it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owners: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
+
+    def claim(self, owner: Any, name: Any, reward: Any) -> str:
+        explicit = name is not None
+        base = check_name(name, _base_name(reward))
+        with self._lock:
+            if explicit and base in self._owners:
+                raise ConfigError(
+                    f"another live verifiers reward already records its metrics as {base!r}/...; two rewards "
+                    "on one task would overwrite each other's metrics: give each a different `name`"
+                )
+            candidate, n = base, 1
+            while candidate in self._owners:
+                n += 1
+                candidate = f"{base}-{n}"
+            self._owners[candidate] = owner
+            return candidate
+
+
+METRIC_NAMES = _MetricNames()
+
+
+def _base_name(reward: Any) -> str:
+    if isinstance(reward, str):
+        text = reward.rsplit(":", 1)[-1]
+        text = text[: -len(".toml")].rsplit("/", 1)[-1] if text.endswith(".toml") else text
+    elif isinstance(reward, Mapping):
+        text = str(reward.get("type", ""))
+    else:
+        text = str(getattr(reward, "name", "") or getattr(reward, "__name__", ""))
+    text = re.sub(r"[^A-Za-z0-9_-]+", "_", text.rsplit(".", 1)[-1] if ":" not in text else text).strip("_")
+    return text or "rewardlab"
 
 
 def _check_field(field: Any) -> str | None:
@@ -90,8 +143,8 @@ class TaskReward:
     ) -> None:
         self.reference_field = _check_field(reference_field)
         self.error_score = check_error_score(error_score, optional=True)
-        self.__name__ = check_name(name, "rewardlab")
         self.handle, _ = open_handle(reward, workers=workers, timeout=timeout, on_error=on_error)
+        self.__name__ = METRIC_NAMES.claim(self, name, reward)
 
     async def __call__(self, task: Any, trace: Any) -> float:
         (result,) = await self.handle.ascore([self.sample(task, trace)])
@@ -101,7 +154,8 @@ class TaskReward:
         return _settle(result, self.error_score, self.__name__)
 
     def sample(self, task: Any, trace: Any) -> Sample:
-        data = task.data
+        # verifiers 0.4 passes the task's data (a pydantic TaskData) as `task`; a Task object works too
+        data = task if callable(getattr(task, "model_dump", None)) else getattr(task, "data", task)
         fields = dict(getattr(data, "model_extra", None) or {})
         reference = None
         if self.reference_field is not None:
@@ -119,7 +173,8 @@ class TaskReward:
             {"role": "assistant", "content": m.content or ""}
             for m in getattr(trace, "assistant_messages", [])
         ]
-        dumped = _dump(data)
+        dump = getattr(data, "model_dump", None)
+        dumped = dump(mode="json", exclude_none=True) if callable(dump) else data
         metadata = {
             k: v
             for k, v in (dumped.items() if isinstance(dumped, Mapping) else ())
@@ -150,8 +205,8 @@ class RubricReward:
         name: str | None = None,
     ) -> None:
         self.error_score = check_error_score(error_score, optional=True)
-        self.__name__ = check_name(name, "rewardlab")
         self.handle, self.keys = open_handle(reward, workers=workers, timeout=timeout, on_error=on_error)
+        self.__name__ = METRIC_NAMES.claim(self, name, reward)
         self._inflight: dict[int, asyncio.Future[RewardResult]] = {}
 
     async def __call__(

@@ -17,9 +17,17 @@ Call conventions, pinned to verl 0.9.1:
   thread pool, one call per sample. Every key of the dict lands in ``reward_extra_info``; the reward loop
   (``reward_loop.py``, ``compute_rm_score``) takes the keys of the *first* sample and indexes every other
   sample with them, so every sample must return the same keys.
+- The trainer's reward loop has no batch call: ``RewardLoopManager.compute_rm_score`` splits the batch over
+  ``reward.num_workers`` Ray actors, and each ``RewardLoopWorker.compute_score_batch`` gathers one
+  ``run_single`` per sample of its chunk concurrently. With :func:`acompute_score` those concurrent calls
+  reach rewardlab together and are scored as *one* batch per worker chunk, so ``acompute_score`` is the
+  batch form for verl's current trainer. (Its registry has ``naive``, ``dapo``, ``gdpo``, ``limited`` and
+  ``remote``; ``reward_manager.name=batch`` fails there with ``Unknown reward manager: batch``.)
 - ``compute_score(data_sources=, solution_strs=, ground_truths=, extra_infos=, **reward_kwargs)`` returning
-  one float or dict per sample: ``verl/workers/reward_manager/batch.py`` (``BatchRewardManager.verify``);
-  dict values are appended per key, so the keys must again be the same for every sample.
+  one float or dict per sample: the *legacy* ``verl/workers/reward_manager/batch.py``
+  (``BatchRewardManager.verify``), for code that builds verl's legacy reward managers itself;
+  :func:`compute_score_batch` has this form. Dict values are appended per key, so the keys must again be
+  the same for every sample.
 
 What rewardlab does differently from verl's built-in scoring:
 
@@ -37,8 +45,19 @@ What rewardlab does differently from verl's built-in scoring:
   metrics and dumped generations instead of hiding as zeros.
 
 Every dict has the keys ``score``, ``error``, ``error_type`` and one key per component of the spec
-(``parent.child`` for nested ones). A component the sample did not reach (gated off, or after a failed
-component) is ``None``; verl's validation metrics skip ``None``.
+(``parent.child`` for nested ones), with a value for every sample whatever failed. A component the sample
+did not reach (gated off, or not computed because the sample failed) is ``missing_component``: by default
+``NaN``, so every value is a float. verl reads these values in two places, and the policy is explicit
+because they disagree:
+
+- DAPO group filtering (``algorithm.filter_groups.metric=<component>``, ``verl/trainer/ppo/v1/replay_buffer.py``
+  ``_dapo_filtered_keys``) calls ``float(value)`` on each trajectory's value and evicts a group whose
+  values have a standard deviation of exactly 0. ``None`` would crash it; ``NaN`` makes ``np.std`` NaN, so a
+  group holding a sample without the component is never evicted as "no signal". ``score`` (a float for
+  every sample, ``error_score`` for a failed one) is always a safe filter metric.
+- Validation metrics (``process_validation_metrics``) skip ``None`` but average ``NaN`` into ``NaN``. Pass
+  ``missing_component=None`` to get verl's skip-``None`` behaviour there (and then do not filter DAPO groups
+  on a component), or a number to count a missing component as that value.
 
 Which spec: :func:`configure` (call it in a file that verl loads instead of this module), else the
 ``REWARDLAB_SPEC`` environment variable (a TOML path or a registered reward name), else rewardlab's
@@ -49,6 +68,7 @@ On a multi-node Ray cluster the variable must reach the workers:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -62,6 +82,7 @@ from rewardlab.adapters._common import (
     spec_from_env,
 )
 from rewardlab.core.types import RewardResult, Sample
+from rewardlab.errors import ConfigError
 
 RESERVED_KEYS = ("score", "error", "error_type")
 
@@ -90,8 +111,10 @@ class VerlReward:
         timeout: float | None = None,
         on_error: str | float | None = None,
         error_score: float = 0.0,
+        missing_component: float | None = math.nan,
     ) -> None:
         self.error_score = check_error_score(error_score)
+        self.missing_component = _check_missing(missing_component)
         self.handle, self.keys = open_handle(
             reward,
             workers=workers,
@@ -149,11 +172,17 @@ class VerlReward:
             "score": float(score),
             "error": result.error is not None,
             "error_type": result.error.type if result.error else "",
-            **flat_components(result, self.keys, None),
+            **flat_components(result, self.keys, self.missing_component),
         }
 
     def close(self) -> None:
         self.handle.close()
+
+
+def _check_missing(value: Any) -> float | None:
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return None if value is None else float(value)
+    raise ConfigError(f"`missing_component` must be a number, NaN or None, got {value!r}")
 
 
 def _sample(data_source: Any, solution_str: Any, ground_truth: Any, extra_info: Any) -> Sample:
@@ -161,6 +190,8 @@ def _sample(data_source: Any, solution_str: Any, ground_truth: Any, extra_info: 
         raise TypeError(f"solution_str must be a string, got {type(solution_str).__name__}")
     metadata = dict(extra_info) if isinstance(extra_info, Mapping) else {}
     metadata["data_source"] = data_source
+    if "group" not in metadata and metadata.get("uid") is not None:  # verl's rollout group id, if passed
+        metadata["group"] = _plain(metadata["uid"])
     return Sample(completion=solution_str, reference=_plain(ground_truth), metadata=metadata)
 
 
@@ -182,6 +213,7 @@ def configure(
     timeout: float | None = None,
     on_error: str | float | None = None,
     error_score: float = 0.0,
+    missing_component: float | None = math.nan,
 ) -> VerlReward:
     """Set the reward behind this module's ``compute_score`` functions (closes any earlier one).
 
@@ -191,7 +223,14 @@ def configure(
         verl.configure("rewards.toml", timeout=5)
         acompute_score = verl.acompute_score  # verl looks the function up by name
     """
-    reward = VerlReward(spec, workers=workers, timeout=timeout, on_error=on_error, error_score=error_score)
+    reward = VerlReward(
+        spec,
+        workers=workers,
+        timeout=timeout,
+        on_error=on_error,
+        error_score=error_score,
+        missing_component=missing_component,
+    )
     _DEFAULT.set(reward)
     return reward
 
@@ -225,5 +264,7 @@ def compute_score_batch(
     extra_infos: Sequence[Mapping[str, Any] | None] | None = None,
     **reward_kwargs: Any,
 ) -> list[dict[str, Any]]:
-    """The batch form for ``reward_manager.name=batch``: one dict per sample, in order."""
+    """The batch form of verl's *legacy* ``verl.workers.reward_manager.BatchRewardManager``: one dict per
+    sample, in order. verl 0.9.1's trainer does not load that manager (its reward loop scores per sample;
+    use :func:`acompute_score`, which rewardlab batches per reward-loop chunk)."""
     return _DEFAULT.get().batch(data_sources, solution_strs, ground_truths, extra_infos)

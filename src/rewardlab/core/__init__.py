@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rewardlab.core.budget import sample_budget, time_left
 from rewardlab.core.compose import Combine, Penalized
+from rewardlab.core.group import GroupReward, in_group, is_group_reward, score_groups
 from rewardlab.core.registry import REGISTRY, Registry, register
 from rewardlab.core.reward import FunctionReward, Reward, RewardLike, children, is_reward, reward_fn, walk
 from rewardlab.core.spec import (
@@ -28,6 +29,7 @@ __all__ = [
     "Combine",
     "ErrorInfo",
     "FunctionReward",
+    "GroupReward",
     "Penalized",
     "Registry",
     "Reward",
@@ -39,12 +41,15 @@ __all__ = [
     "as_reward",
     "children",
     "combine",
+    "in_group",
+    "is_group_reward",
     "is_reward",
     "load_spec",
     "penalize",
     "register",
     "reward_fn",
     "sample_budget",
+    "score_groups",
     "time_left",
     "validate",
     "walk",

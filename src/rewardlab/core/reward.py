@@ -54,7 +54,8 @@ class Reward:
     def warmup(self) -> None:
         """Pay one-time costs (a parser's first use, a model's first forward pass) before scoring starts.
 
-        The runner calls it once in every worker process it starts, outside any sample's deadline.
+        The runner calls it once in every worker process it starts, outside any sample's deadline (and
+        once in the calling process, before the first sample, when ``workers=0``).
         """
 
     def score_batch(self, samples: Sequence[Sample]) -> list[RewardResult]:

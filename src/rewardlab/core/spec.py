@@ -54,11 +54,17 @@ class Spec:
     reward: Any
     runner: dict[str, Any] = field(default_factory=dict)
     source: str = "<dict>"
+    problems: list[str] = field(default_factory=list)  # of the file's own shape: top-level keys, [runner]
 
 
-def load_spec(spec: RewardSpec) -> Spec:
+def load_spec(spec: RewardSpec, *, strict: bool = True) -> Spec:
     """Read a spec without building anything: a TOML path (``str`` ending in ``.toml`` or any path-like),
     a registered name, a dict, a :class:`Spec` (returned as is) or a reward object (wrapped, no runner table).
+
+    Problems of the spec's own shape (unknown top-level keys, a ``runner`` that is not a table or has
+    unknown keys) raise one :class:`ConfigError` that also lists the reward node's problems; with
+    ``strict=False`` they are kept in :attr:`Spec.problems` instead, for a caller that reports them
+    together with its own (:func:`rewardlab.runner.resolve` adds the runner settings' problems).
     """
     if isinstance(spec, Spec):
         return spec
@@ -70,11 +76,11 @@ def load_spec(spec: RewardSpec) -> Spec:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-        return _split(data, str(path))
+        return _checked(_split(data, str(path)), strict)
     if isinstance(spec, str):
         return Spec(reward=spec, source=spec)
     if isinstance(spec, Mapping):
-        return _split(spec, "<dict>")
+        return _checked(_split(spec, "<dict>"), strict)
     if is_reward(spec) or callable(spec):
         return Spec(
             reward=spec, source=f"<{type(spec).__name__} {getattr(spec, 'name', '')}>".replace(" >", ">")
@@ -98,10 +104,14 @@ def _split(data: Mapping[str, Any], source: str) -> Spec:
             for k in runner
             if k not in RUNNER_KEYS
         ]
-        if problems:
-            raise ConfigError(problems, where=f"spec {source}")
-        return Spec(reward=data["reward"], runner=dict(runner), source=source)
+        return Spec(reward=data["reward"], runner=dict(runner), source=source, problems=problems)
     return Spec(reward=dict(data), source=source)
+
+
+def _checked(loaded: Spec, strict: bool) -> Spec:
+    if strict and loaded.problems:
+        raise ConfigError([*loaded.problems, *validate(loaded.reward)], where=f"spec {loaded.source}")
+    return loaded
 
 
 def validate(node: Any, path: str = "reward") -> list[str]:

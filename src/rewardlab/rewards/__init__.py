@@ -6,6 +6,76 @@ from rewardlab.core.registry import REGISTRY
 
 # name -> (target, one-line doc, group). Targets are imported lazily by the registry.
 BUILTINS: dict[str, tuple[str, str, str]] = {
+    "majority_vote": (
+        "rewardlab.rewards.group:MajorityVote",
+        "1.0 when the rollout's answer is its group's majority answer (math-equivalent): label-free RLVR",
+        "group",
+    ),
+    "group_diversity": (
+        "rewardlab.rewards.group:GroupDiversity",
+        "leave-one-out share of the group's Vendi score (n-gram or custom similarity)",
+        "group",
+    ),
+    "group_coverage": (
+        "rewardlab.rewards.group:GroupCoverage",
+        "marginal gain in weighted coverage of facts across the group (submodular)",
+        "group",
+    ),
+    "self_certainty": (
+        "rewardlab.rewards.group:SelfCertainty",
+        "label-free confidence from token log-probs (self-certainty, -entropy, mean log-prob)",
+        "group",
+    ),
+    "global_novelty": (
+        "rewardlab.rewards.group:GlobalNovelty",
+        "1/sqrt(1 + count) of the rollout's features in a NoveltyMemory kept across steps",
+        "group",
+    ),
+    "episodic_novelty": (
+        "rewardlab.rewards.group:EpisodicNovelty",
+        "share of an episode's turns that say something new within the episode",
+        "group",
+    ),
+    "combined_novelty": (
+        "rewardlab.rewards.group:CombinedNovelty",
+        "global x episodic novelty (or their sum)",
+        "group",
+    ),
+    "move_repetition": (
+        "rewardlab.rewards.group:MoveRepetition",
+        "penalty factor for repeated discourse moves across turns (MINT)",
+        "group",
+    ),
+    "information_gain": (
+        "rewardlab.rewards.group:InformationGain",
+        "entropy reduction over a hypothesis set, turn by turn, from a posterior callable",
+        "group",
+    ),
+    "judge_label": (
+        "rewardlab.judges.rewards:JudgeLabel",
+        "1.0 when an LLM judge says the completion is correct (against the reference); guarded",
+        "judges",
+    ),
+    "judge_score": (
+        "rewardlab.judges.rewards:JudgeScore",
+        "an LLM judge's score on a scale (default 1-10), normalised to [0, 1]; guarded",
+        "judges",
+    ),
+    "judge_pairwise": (
+        "rewardlab.judges.rewards:JudgePairwise",
+        "an LLM judge's preference against a baseline, both orders (1 win, 0.5 tie, 0 loss); guarded",
+        "judges",
+    ),
+    "judge_principles": (
+        "rewardlab.judges.rewards:JudgePrinciples",
+        "share of user-chosen binary principles an LLM judge says the completion meets (RLBFF)",
+        "judges",
+    ),
+    "genrm_verdict": (
+        "rewardlab.judges.rewards:GenRMVerdict",
+        '1.0 when the completion\'s verdict ([[A]], {"winner": ...}) matches the preference label',
+        "judges",
+    ),
     "openai_grader": (
         "rewardlab.rewards.graders:OpenAIGrader",
         "an OpenAI grader definition (string_check, text_similarity, python, multi) run locally",

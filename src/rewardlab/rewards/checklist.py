@@ -29,9 +29,11 @@ earned in assistant turn ``i`` (a passed criterion counts at the turn of its evi
 locatable turn at the last turn; a failed gate puts ``gate_fail_score`` at its evidence turn), so they
 sum to the score.
 
-rewardlab has no built-in LLM judge yet: a ``judge`` criterion needs the ``judge`` option, an object with
-``check(question, text, sample) -> bool | float | (verdict, note)``; without one the reward refuses to
-build (or, for a judge criterion in a reference, that sample fails) with a clear error.
+A ``judge`` criterion needs the ``judge`` option: a table of judge settings (``{base_url = ...,
+model = ...}``, see :mod:`rewardlab.judges`: the criterion's question goes to an OpenAI-compatible judge,
+guarded, and its pass/fail verdict is the criterion's), or any object with ``check(question, text,
+sample) -> bool | float | (verdict, note)``. Without one the reward refuses to build (or, for a judge
+criterion in a reference, that sample fails) with a clear error.
 
 Differences from the anchors. verifiers' ``Rubric`` is a weighted sum of reward functions with no
 gating, no per-turn scope and no evidence; eval-protocol's rubric evaluators call an LLM for every
@@ -70,7 +72,7 @@ FIELDS = ("content", "tool_calls", "tool_results")
 _FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE, "a": re.ASCII}
 _ID = re.compile(r"[A-Za-z0-9_][\w-]*")
 _PATH_TOKEN = re.compile(r"\.?([A-Za-z_][\w-]*)|\[\s*(-?\d+)\s*\]|\[\s*(['\"])(.*?)\3\s*\]")
-NO_JUDGE = "no judge backend is configured (rewardlab has no built-in LLM judge yet)"
+NO_JUDGE = "no judge is configured (give the checklist a `judge` table: base_url, model, ...)"
 
 
 def parse_path(path: str) -> tuple[str | int, ...]:
@@ -269,8 +271,14 @@ class Checklist(Reward):
             raise ValueError(
                 f"`gate_fail_score` of checklist must be a finite number, got {gate_fail_score!r}"
             )
+        if isinstance(judge, Mapping):  # judge settings: an OpenAI-compatible judge, guarded
+            from rewardlab.judges import JudgeChecker
+
+            judge = JudgeChecker(**dict(judge))
         if judge is not None and not callable(getattr(judge, "check", None)):
-            raise ValueError("`judge` of checklist must have a check(question, text, sample) method")
+            raise ValueError(
+                "`judge` of checklist must be a table of judge settings or have a check(question, text, sample) method"
+            )
         self.judge = judge
         self.criteria = list(criteria or [])
         self._criteria = _criteria(self.criteria, judge=judge, where="`criteria` of checklist")

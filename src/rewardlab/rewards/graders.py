@@ -11,8 +11,12 @@ same JSON grader definitions locally (and ``rewardlab serve`` exposes them as ``
 - ``text_similarity`` computes ``fuzzy_match`` (rapidfuzz), ``bleu`` (sacrebleu), ``gleu`` (nltk) and
   ``rouge_1..5`` / ``rouge_l`` (rouge-score) here; ``meteor`` (needs WordNet data) and ``cosine`` (needs an
   embedding model) are reported as ``other_error`` rather than approximated;
-- ``score_model`` / ``label_model`` need an LLM judge backend, which rewardlab does not have yet; they are
-  refused at validation with that reason.
+- ``score_model`` / ``label_model`` call an OpenAI-compatible judge through :mod:`rewardlab.judges`
+  (``OPENAI_BASE_URL``/``OPENAI_API_KEY``, or ``REWARDLAB_GRADER_BASE_URL``/``REWARDLAB_GRADER_API_KEY``
+  for graders only): the grader's ``model`` at that endpoint, its ``input`` messages rendered with the
+  templates, ``sampling_params`` passed on. The verdict is read from the final answer only (``<think>``
+  stripped) and never guessed; the judge guard runs first (``"guard": false`` in the grader turns it
+  off), and an answer it trips scores the bottom of the range (``metadata.guard`` names the rules).
 
 Errors use OpenAI's categories (``metadata.errors``: ``formula_parse_error``, ``invalid_variable_error``,
 ``python_grader_runtime_error``...), and as a rewardlab reward an errored grade is a recorded error,
@@ -27,7 +31,7 @@ import math
 import re
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from rewardlab.core.reward import Reward
 from rewardlab.core.types import ErrorInfo, RewardResult, Sample
@@ -57,10 +61,15 @@ _FUNCS: dict[str, Any] = {"min": lambda *a: min(a), "max": lambda *a: max(a), "a
 # -- validation ------------------------------------------------------------------------------------
 
 
-def validate_grader(grader: Any, path: str = "grader") -> list[str]:
+MAX_GRADER_DEPTH = 8  # multi graders inside multi graders
+
+
+def validate_grader(grader: Any, path: str = "grader", depth: int = 0) -> list[str]:
     """Every problem in a grader definition, as ``path: message`` strings."""
     if not isinstance(grader, Mapping):
         return [f"{path}: must be an object, got {type(grader).__name__}"]
+    if depth > MAX_GRADER_DEPTH:
+        return [f"{path}: multi graders nested deeper than {MAX_GRADER_DEPTH} levels"]
     kind = grader.get("type")
     problems: list[str] = []
     if kind not in GRADER_TYPES:
@@ -68,9 +77,7 @@ def validate_grader(grader: Any, path: str = "grader") -> list[str]:
     if not isinstance(grader.get("name"), str) or not grader.get("name"):
         problems.append(f"{path}.name: required, a non-empty string")
     if kind in ("score_model", "label_model"):
-        problems.append(
-            f"{path}.type: {kind!r} needs an LLM judge backend, which rewardlab does not have yet"
-        )
+        problems += _validate_model_grader(grader, kind, path)
     if kind == "string_check":
         for key in ("input", "reference"):
             if not isinstance(grader.get(key), str):
@@ -100,12 +107,14 @@ def validate_grader(grader: Any, path: str = "grader") -> list[str]:
             except SyntaxError as exc:
                 problems.append(f"{path}.source: syntax error at line {exc.lineno}: {exc.msg}")
     if kind == "multi":
-        subs = grader.get("graders")
-        if not isinstance(subs, Mapping) or not subs:
-            problems.append(f"{path}.graders: required, an object of named sub-graders")
+        subs = sub_graders(grader)
+        if subs is None:
+            problems.append(
+                f"{path}.graders: required, a grader (OpenAI's typed form) or an object of named graders"
+            )
             subs = {}
         for name, sub in subs.items():
-            problems += validate_grader(sub, f"{path}.graders.{name}")
+            problems += validate_grader(sub, f"{path}.graders.{name}", depth + 1)
         formula = grader.get("calculate_output")
         if not isinstance(formula, str):
             problems.append(f"{path}.calculate_output: required, a formula over the sub-grader names")
@@ -117,7 +126,62 @@ def validate_grader(grader: Any, path: str = "grader") -> list[str]:
     return problems
 
 
+def sub_graders(grader: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A ``multi`` grader's sub-graders by name, or None when ``graders`` is neither form.
+
+    OpenAI's SDK types ``graders`` as one grader (``MultiGraderParam.graders: Graders``), named by its own
+    ``name``; the API reference also shows an object of named graders. Both are accepted.
+    """
+    subs = grader.get("graders")
+    if isinstance(subs, Mapping) and isinstance(subs.get("type"), str):
+        name = subs.get("name")
+        return {name if isinstance(name, str) and name else "grader": subs}
+    if isinstance(subs, Mapping) and subs:
+        return dict(subs)
+    return None
+
+
 # -- templating ------------------------------------------------------------------------------------
+
+
+def _validate_model_grader(grader: Mapping[str, Any], kind: str, path: str) -> list[str]:
+    problems = []
+    if not isinstance(grader.get("model"), str) or not grader.get("model"):
+        problems.append(f"{path}.model: required, the judge model's name")
+    messages = grader.get("input")
+    if not isinstance(messages, list) or not messages:
+        problems.append(f"{path}.input: required, a list of chat messages with templates")
+    else:
+        for i, m in enumerate(messages):
+            content = m.get("content") if isinstance(m, Mapping) else None
+            if not isinstance(m, Mapping) or m.get("role") not in (
+                "system",
+                "developer",
+                "user",
+                "assistant",
+            ):
+                problems.append(f"{path}.input[{i}].role: must be system, developer, user or assistant")
+            if not isinstance(content, str):
+                problems.append(f"{path}.input[{i}].content: must be a string (templates allowed)")
+    if kind == "score_model":
+        rng = grader.get("range", [0, 1])
+        if (
+            not isinstance(rng, list | tuple)
+            or len(rng) != 2
+            or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in rng)
+            or not rng[0] < rng[1]
+        ):
+            problems.append(f"{path}.range: must be [low, high] with low < high")
+    else:
+        labels, passing = grader.get("labels"), grader.get("passing_labels")
+        if not isinstance(labels, list) or not labels or not all(isinstance(x, str) and x for x in labels):
+            problems.append(f"{path}.labels: required, a list of label strings")
+        elif not isinstance(passing, list) or not passing or not set(passing) <= set(labels):
+            problems.append(f"{path}.passing_labels: required, a non-empty subset of labels")
+    params = grader.get("sampling_params", {})
+    if not isinstance(params, Mapping):
+        problems.append(f"{path}.sampling_params: must be an object")
+    return problems
 
 
 def _lookup(path: str, namespaces: Mapping[str, Any]) -> Any:
@@ -313,8 +377,8 @@ def grade(
         return _python_grade(grader["source"], ns, timeout), {}
     if kind == "multi":
         subs = {
-            name: grade(sub, model_sample, item, timeout=timeout)[0]
-            for name, sub in grader["graders"].items()
+            name: _guarded_grade(sub, model_sample, item, timeout)[0]
+            for name, sub in (sub_graders(grader) or {}).items()
         }
         tree = parse_formula(grader["calculate_output"])
         _check_formula(tree, set(subs))
@@ -325,7 +389,84 @@ def grade(
         if not math.isfinite(value):
             raise GraderError("formula_parse_error", f"formula gave {value}, not a finite number")
         return value, subs
+    if kind in ("score_model", "label_model"):
+        return _model_grade(grader, ns), {}
     raise GraderError("other_error", f"grader type {kind!r} is not available")
+
+
+_JUDGES: dict[tuple[str, str, str], Any] = {}  # one judge client per endpoint, model and settings
+
+
+def _judge_client(grader: Mapping[str, Any]) -> Any:
+    import os
+
+    from rewardlab.judges import JudgeClient, JudgeConfig
+
+    params = dict(grader.get("sampling_params") or {})
+    base_url = os.environ.get("REWARDLAB_GRADER_BASE_URL") or os.environ.get("OPENAI_BASE_URL")
+    api_key = os.environ.get("REWARDLAB_GRADER_API_KEY") or os.environ.get("OPENAI_API_KEY")
+    if not base_url:
+        raise GraderError(
+            "model_grader_server_error",
+            "model graders need a judge endpoint: set REWARDLAB_GRADER_BASE_URL or OPENAI_BASE_URL",
+        )
+    settings = {
+        "temperature": float(params.get("temperature", 0.0)),
+        "seed": params.get("seed", 0),
+        "max_tokens": int(params.get("max_completions_tokens") or params.get("max_tokens") or 512),
+    }
+    key = (base_url, str(grader["model"]), json.dumps(settings, sort_keys=True))
+    client = _JUDGES.get(key)
+    if client is None:
+        try:
+            config = JudgeConfig(base_url=base_url, api_key=api_key, model=str(grader["model"]), **settings)
+        except Exception as exc:
+            raise GraderError("model_grader_server_error", f"judge settings: {exc}") from exc
+        client = _JUDGES[key] = JudgeClient(config)
+    return client
+
+
+def _model_grade(grader: Mapping[str, Any], ns: Mapping[str, Any]) -> float:
+    """A ``score_model`` / ``label_model`` grade through the judge client (see the module docstring)."""
+    from rewardlab.errors import JudgeParseError, JudgeRefusal, JudgeUnavailable
+    from rewardlab.judges import check, parse_label, parse_score
+
+    kind = grader["type"]
+    low, high = (float(x) for x in grader.get("range", [0, 1])) if kind == "score_model" else (0.0, 1.0)
+    if grader.get("guard", True):
+        rules = check(str(ns["sample"].get("output_text", "")))
+        if rules:
+            raise _Guarded(low, rules)
+    messages = [{"role": m["role"], "content": render(m["content"], ns)} for m in grader["input"]]
+    try:
+        reply = _judge_client(grader).complete(messages)
+        if kind == "score_model":
+            return parse_score(reply.text, low, high)
+        labels = {label: [label] for label in grader["labels"]}
+        return 1.0 if parse_label(reply.text, labels) in grader["passing_labels"] else 0.0
+    except JudgeRefusal as exc:
+        raise GraderError("model_grader_refusal_error", str(exc)) from exc
+    except JudgeParseError as exc:
+        raise GraderError("model_grader_parse_error", str(exc)) from exc
+    except JudgeUnavailable as exc:
+        raise GraderError("model_grader_server_error", str(exc)) from exc
+
+
+class _Guarded(Exception):
+    """The sample tripped the judge guard: it scores ``low`` (not an error), the rules in metadata."""
+
+    def __init__(self, low: float, rules: list[str]) -> None:
+        super().__init__(", ".join(rules))
+        self.low, self.rules = low, rules
+
+
+def _guarded_grade(
+    grader: Mapping[str, Any], model_sample: str, item: Mapping[str, Any] | None, timeout: float
+) -> tuple[float, dict[str, float]]:
+    try:
+        return grade(grader, model_sample, item, timeout=timeout)
+    except _Guarded as g:
+        return g.low, {}
 
 
 _PY_HARNESS = """
@@ -380,8 +521,11 @@ def run_grader(
     errors |= {"python_grader_server_error_type": None, "python_grader_runtime_error_details": None,
                "model_grader_server_error_details": None}  # fmt: skip
     reward, subs = 0.0, dict[str, float]()
+    guard: list[str] | None = None
     try:
         reward, subs = grade(grader, model_sample, item)
+    except _Guarded as g:
+        reward, guard = g.low, g.rules
     except GraderError as exc:
         errors[exc.flag] = True
         if exc.flag == "python_grader_runtime_error":
@@ -398,6 +542,7 @@ def run_grader(
             "errors": errors,
             "execution_time": time.perf_counter() - start,
             "scores": subs,
+            **({"guard": guard} if guard else {}),
             "token_usage": None,
             "sampled_model_name": None,
         },
@@ -428,8 +573,37 @@ class OpenAIGrader(Reward):
         item = {**(sample.metadata or {}), **(dict(ref) if isinstance(ref, Mapping) else {"reference": ref})}
         try:
             score, subs = grade(self.grader, sample.completion_text, item, timeout=self.timeout)
+        except _Guarded as g:
+            return RewardResult(score=g.low, info={"guard": g.rules})
         except GraderError as exc:
             return RewardResult(
                 score=None, error=ErrorInfo("GraderError", f"{exc.flag}: {exc}"), info={"flag": exc.flag}
             )
         return RewardResult(score=score, components=subs)
+
+
+class GraderJob(Reward):
+    """One grader request as a sample, what ``rewardlab serve`` runs in its grader worker processes.
+
+    ``metadata`` holds ``{"grader": definition, "mode": "run" | "validate"}``, the completion is
+    ``model_sample`` and ``reference`` the ``item``. A definition with problems is an ``InvalidGrader``
+    error (the problems in ``info["problems"]``); otherwise ``info`` is the answer body: the grader back
+    (``validate``) or :func:`run_grader`'s body (``run``, scored by its reward). Validation runs here too,
+    not in the server's event loop: a grader is client input of any size.
+    """
+
+    name = "grader_job"
+
+    def compute(self, sample: Sample) -> RewardResult:
+        grader = sample.metadata.get("grader")
+        problems = validate_grader(grader)
+        if problems:
+            return RewardResult(
+                score=None, error=ErrorInfo("InvalidGrader", "; ".join(problems)), info={"problems": problems}
+            )
+        grader = cast(Mapping[str, Any], grader)  # validate_grader checked it
+        if sample.metadata.get("mode") == "validate":
+            return RewardResult(score=1.0, info={"grader": grader})
+        item = sample.reference if isinstance(sample.reference, Mapping) else None
+        body = run_grader(grader, sample.completion_text, item)
+        return RewardResult(score=float(body["reward"]), info=body)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from rewardlab.core.spec import RewardSpec, as_reward, load_spec
+from rewardlab.core.spec import RUNNER_KEYS, RewardSpec, as_reward, load_spec
 from rewardlab.errors import ConfigError
 from rewardlab.runner._base import BaseRunner, RunnerSettings
-from rewardlab.runner.local import Runner
+from rewardlab.runner.local import Runner, pickled
 from rewardlab.runner.ray_backend import DEFAULT_RAY_CHUNK, RayRunner
 
 Backend = Literal["local", "ray"]
@@ -18,24 +18,36 @@ def resolve(
     spec: RewardSpec, settings: RunnerSettings | None = None, /, **overrides: Any
 ) -> tuple[Any, RunnerSettings]:
     """The reward object and its runner settings: the spec's ``[runner]`` table (or ``settings`` when
-    given, which replaces it), then ``overrides`` that are not None. Every problem of the spec is reported
-    at once (:class:`ConfigError`)."""
-    loaded = load_spec(spec)
-    base = settings.as_dict() if settings is not None else dict(loaded.runner)
+    given, which replaces it), then ``overrides`` that are not None. Every problem of the spec (its shape,
+    the runner settings, the reward) is reported at once (:class:`ConfigError`)."""
+    loaded = load_spec(spec, strict=False)
+    table = {k: v for k, v in loaded.runner.items() if k in RUNNER_KEYS}  # unknown keys: loaded.problems
+    base = settings.as_dict() if settings is not None else table
+    problems = list(loaded.problems)
     try:
         merged = RunnerSettings.merged(base, **overrides)
     except ConfigError as exc:
-        runner_problems = [f"runner: {p}" for p in exc.problems]
-    else:
-        runner_problems = []
+        problems += [f"runner: {p}" for p in exc.problems]
     try:
         reward = as_reward(loaded)
     except ConfigError as exc:
-        if not runner_problems:
+        if not problems:
             raise
-        raise ConfigError([*exc.problems, *runner_problems], where=f"spec {loaded.source}") from None
-    if runner_problems:
-        raise ConfigError(runner_problems, where=f"spec {loaded.source}")
+        raise ConfigError([*exc.problems, *problems], where=f"spec {loaded.source}") from None
+    if problems:
+        raise ConfigError(problems, where=f"spec {loaded.source}")
+    return reward, merged
+
+
+def check(
+    spec: RewardSpec, settings: RunnerSettings | None = None, /, **overrides: Any
+) -> tuple[Any, RunnerSettings]:
+    """What :func:`make_runner` checks before it starts anything (:func:`resolve`, then whether the reward
+    can be sent to worker processes when there are any), without starting anything: ``rewardlab
+    validate`` runs exactly this, so it refuses what ``rewardlab score`` would."""
+    reward, merged = resolve(spec, settings, **overrides)
+    if merged.cpu_workers() > 0:
+        pickled(reward)
     return reward, merged
 
 

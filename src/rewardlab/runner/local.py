@@ -41,14 +41,14 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
+from rewardlab.core.group import is_group_reward
 from rewardlab.core.reward import RewardLike, walk
 from rewardlab.core.spec import RewardSpec, as_reward
-from rewardlab.core.types import ErrorInfo, RewardResult, Sample
+from rewardlab.core.types import RewardResult, Sample
 from rewardlab.errors import (
     ConfigError,
     RewardLabError,
     RewardTimeoutError,
-    SampleError,
     ScoringError,
     WorkerCrashedError,
 )
@@ -63,7 +63,9 @@ from rewardlab.runner._base import (
     as_sample,
     check_rows,
 )
-from rewardlab.runner.worker import RECYCLE, score_batch, score_one, worker_main
+from rewardlab.runner.crossing import read_result, sample_blob
+from rewardlab.runner.groups import GroupCaller, group_order, packed, unpacked
+from rewardlab.runner.worker import RECYCLE, score_batch, score_one, warmup, worker_main
 
 
 def preload_modules(reward: RewardLike) -> set[str]:
@@ -118,7 +120,7 @@ class _Worker:
         _start(self.proc, needs_main=b"__main__" in reward_bytes)
         child.close()
         self.conn: Connection = parent
-        self.outstanding: deque[tuple[int, Sample]] = deque()
+        self.outstanding: deque[tuple[int, bytes]] = deque()  # (index, pickled sample), in sent order
         self.sent = 0.0  # when the current chunk was sent
 
     def current(self) -> tuple[int | None, float, int]:
@@ -168,7 +170,8 @@ class Runner(BaseRunner):
     """Scores samples with ``reward`` in ``workers`` processes, each sample under ``timeout`` seconds.
 
     ``workers=None`` uses one process per CPU; ``workers=0`` scores in the calling thread (no isolation,
-    so ``timeout`` is refused). ``memory_mb`` caps each worker's address space. Use as a context manager
+    so ``timeout`` is refused; the reward's ``warmup()`` runs once, before the first sample, as it does in
+    every worker process). ``memory_mb`` caps each worker's address space. Use as a context manager
     or call :meth:`close`; workers are started on first use and reused across calls.
     """
 
@@ -188,13 +191,17 @@ class Runner(BaseRunner):
         self.reward = as_reward(reward)
         self.workers = self.settings.cpu_workers()  # None read once as the machine's CPU count
         self.stats = RunStats()
-        self._batched = bool(getattr(self.reward, "batched", False))
+        # a group reward is scored one whole group per call (see runner.groups)
+        self._grouped = is_group_reward(self.reward)
+        self._scorer: Any = GroupCaller(self.reward, score_one) if self._grouped else self.reward
+        self._batched = bool(getattr(self._scorer, "batched", False))
         self._solo: set[int] = set()  # samples of a batch that failed as a whole: scored one by one
         self._lock = threading.Lock()
         self._pool: list[_Worker] = []
         self._ctx: Any = None
         self._failed_starts = 0
-        self._reward_bytes = pickled(self.reward) if self.workers > 0 else b""
+        self._warm = False  # workers=0: warmup() ran in this process
+        self._reward_bytes = pickled(self._scorer) if self.workers > 0 else b""
         self._finalizer = weakref.finalize(self, _shutdown, self._pool)
 
     @property
@@ -222,12 +229,30 @@ class Runner(BaseRunner):
         """
         with self._lock:
             source = self._samples(samples)
+            members_of: list[list[int]] = []
+            if self._grouped:
+                source = packed(source, members_of)
             stream = self._inline(source) if self.workers == 0 else self._dispatch(source)
             for index, result in stream:
-                self._account(index, result)
-                if on_result is not None:
-                    on_result(index, result)
-                yield result
+                for member, res in (
+                    unpacked(result, members_of[index]) if self._grouped else [(index, result)]
+                ):
+                    self._account(member, res)
+                    if on_result is not None:
+                        on_result(member, res)
+                    yield res
+
+    def score(self, samples: Iterable[Row]) -> list[RewardResult]:
+        """Score every sample; one result per sample, in input order. With a group reward, each group's
+        members (``metadata["group"]``) are brought together first, wherever they are in the list."""
+        if not self._grouped:
+            return list(self.imap(samples))
+        rows = list(samples)
+        order = group_order(rows)
+        out: list[RewardResult | None] = [None] * len(rows)
+        for position, result in zip(order, self.imap([rows[i] for i in order]), strict=True):
+            out[position] = result
+        return [r for r in out if r is not None]
 
     def close(self) -> None:
         with self._lock:
@@ -248,9 +273,12 @@ class Runner(BaseRunner):
     def _inline(
         self, source: Iterator[tuple[int, Sample | RewardResult]]
     ) -> Iterator[tuple[int, RewardResult]]:
+        if not self._warm:  # once, before the first sample, as every worker process does
+            warmup(self.reward)
+            self._warm = True
         if not self._batched:
             for i, item in source:
-                yield i, item if isinstance(item, RewardResult) else score_one(self.reward, item)
+                yield i, item if isinstance(item, RewardResult) else score_one(self._scorer, item)
             return
         chunk: list[tuple[int, Sample | RewardResult]] = []
         for pair in source:
@@ -264,13 +292,13 @@ class Runner(BaseRunner):
         self, chunk: list[tuple[int, Sample | RewardResult]]
     ) -> Iterator[tuple[int, RewardResult]]:
         samples = [(i, s) for i, s in chunk if isinstance(s, Sample)]
-        batch = score_batch(self.reward, [s for _, s in samples]) if len(samples) > 1 else None
+        batch = score_batch(self._scorer, [s for _, s in samples]) if len(samples) > 1 else None
         scored = dict(zip([i for i, _ in samples], batch, strict=True)) if batch is not None else {}
         for i, item in chunk:
             if isinstance(item, RewardResult):
                 yield i, item
             else:
-                yield i, scored[i] if i in scored else score_one(self.reward, item)
+                yield i, scored[i] if i in scored else score_one(self._scorer, item)
 
     def _spawn(self) -> _Worker:
         if self._ctx is None:
@@ -289,7 +317,7 @@ class Runner(BaseRunner):
     def _dispatch(
         self, source: Iterator[tuple[int, Sample | RewardResult]]
     ) -> Iterator[tuple[int, RewardResult]]:
-        pending: deque[tuple[int, Sample]] = deque()
+        pending: deque[tuple[int, bytes]] = deque()
         done: dict[int, RewardResult] = {}
         next_out = 0
         window = max(4 * self.workers * self.chunk_size, 256)
@@ -304,10 +332,11 @@ class Runner(BaseRunner):
                         exhausted = True
                         break
                     in_flight += 1
-                    if isinstance(item, RewardResult):
-                        done[i] = item
+                    blob = item if isinstance(item, RewardResult) else sample_blob(i, item)
+                    if isinstance(blob, RewardResult):  # a row known to be broken, or one that cannot cross
+                        done[i] = blob
                     else:
-                        pending.append((i, item))
+                        pending.append((i, blob))
                 self._feed(pending, done)
                 busy = [w for w in self._pool if w.outstanding]
                 if not busy and not pending:
@@ -327,7 +356,7 @@ class Runner(BaseRunner):
             _shutdown(self._pool)  # an abandoned or failed call must not leave half-fed workers
             raise
 
-    def _feed(self, pending: deque[tuple[int, Sample]], done: dict[int, RewardResult]) -> None:
+    def _feed(self, pending: deque[tuple[int, bytes]], done: dict[int, RewardResult]) -> None:
         while pending:
             idle = next((w for w in self._pool if not w.outstanding), None)
             if idle is None:
@@ -340,11 +369,9 @@ class Runner(BaseRunner):
             chunk = [pending.popleft()]
             while pending and len(chunk) < size and (pending[0][0] in self._solo) == solo:
                 chunk.append(pending.popleft())
-            try:
-                payload = bytes(ForkingPickler.dumps((chunk, self._batched and not solo)))
-            except Exception:  # a sample that cannot be pickled (nested too deep, a lock in metadata)
-                pending.extendleft(reversed(_sendable(chunk, done)))
-                continue
+            # every sample is pickled on its own already (sample_blob): the chunk is a list of bytes,
+            # so what was checked is exactly what is sent and no sample can make the chunk fail
+            payload = bytes(ForkingPickler.dumps((chunk, self._batched and not solo)))
             try:
                 idle.conn.send_bytes(payload)
             except (OSError, ValueError):
@@ -356,7 +383,7 @@ class Runner(BaseRunner):
             idle.sent = time.monotonic()
 
     def _collect(
-        self, busy: list[_Worker], pending: deque[tuple[int, Sample]], done: dict[int, RewardResult]
+        self, busy: list[_Worker], pending: deque[tuple[int, bytes]], done: dict[int, RewardResult]
     ) -> None:
         wait_for: float | None = None
         if self.timeout is not None:
@@ -378,7 +405,7 @@ class Runner(BaseRunner):
                         expected, _ = w.outstanding.popleft()
                         if index != expected:  # pragma: no cover - protocol invariant
                             raise RuntimeError(f"worker answered sample {index}, expected {expected}")
-                        done[index] = _unblob(blob)
+                        done[index] = read_result(blob)
                     self._failed_starts = 0
             except (EOFError, OSError):
                 current, _, span = w.current()
@@ -402,7 +429,7 @@ class Runner(BaseRunner):
                     continue
                 current, started, span = w.current()
                 if current is not None and now - started > self.timeout * span:
-                    self.stats.timeouts += span == 1
+                    self.stats.timeouts += span == 1 or not self._batched
                     error = RewardTimeoutError(f"reward exceeded the {self.timeout:g} s deadline")
                     self._fail(w, current, span, pending, done, error)
 
@@ -411,16 +438,17 @@ class Runner(BaseRunner):
         w: _Worker,
         current: int | None,
         span: int,
-        pending: deque[tuple[int, Sample]],
+        pending: deque[tuple[int, bytes]],
         done: dict[int, RewardResult],
         error: ScoringError,
     ) -> None:
         """Kill ``w``; sample ``current`` gets the error, every other unanswered sample is re-queued.
 
-        When ``w`` was scoring a whole chunk (``span > 1``), no single sample is to blame: the chunk's
-        samples are re-queued to be scored one by one, each under its own deadline.
+        When ``w`` was scoring a whole chunk of a batched reward (``span > 1``), no single sample is to
+        blame: the chunk's samples are re-queued to be scored one by one, each under its own deadline. (A
+        group's pack also has ``span > 1``, its size; it is one item, and it is to blame.)
         """
-        if span > 1:
+        if span > 1 and self._batched:
             self._solo.update(i for i, _ in w.outstanding)
             current = None
         rest = [item for item in w.outstanding if item[0] != current]
@@ -429,32 +457,6 @@ class Runner(BaseRunner):
         pending.extendleft(reversed(rest))
         w.outstanding.clear()
         self._replace(w)
-
-
-def _sendable(chunk: list[tuple[int, Sample]], done: dict[int, RewardResult]) -> list[tuple[int, Sample]]:
-    """The samples of ``chunk`` that can be pickled; each one that cannot gets its own error in ``done``."""
-    keep = []
-    for index, sample in chunk:
-        try:
-            ForkingPickler.dumps(sample)
-        except Exception as exc:
-            reason = f"{type(exc).__name__}: {str(exc)[:200]}"
-            error = SampleError(f"cannot be sent to a worker process ({reason})", index=index)
-            done[index] = RewardResult.failure(ErrorInfo("SampleError", str(error)))
-        else:
-            keep.append((index, sample))
-    return keep
-
-
-def _unblob(blob: bytes) -> RewardResult:
-    """A result as the worker pickled it; one the parent cannot read is that sample's error."""
-    try:
-        result = pickle.loads(blob)
-    except Exception as exc:  # RecursionError, a class the parent cannot import...
-        return RewardResult.failure(TypeError(f"result could not be read back: {type(exc).__name__}: {exc}"))
-    if not isinstance(result, RewardResult):
-        return RewardResult.failure(TypeError(f"worker sent {type(result).__name__}, expected RewardResult"))
-    return result
 
 
 def pickled(reward: RewardLike) -> bytes:

@@ -8,6 +8,10 @@ deterministic exactly as with the local runner.
 
 Why actors and not Ray tasks: a reward (a sympy-loaded math checker, a sandbox pool, a model) is costly to
 start; an actor keeps it warm across batches and training steps.
+
+Samples go to an actor, and results come back, pickled one by one (:mod:`.crossing`), so Ray only ever
+serializes a list of bytes: a sample or a result that cannot cross is that row's error, never a failed
+chunk (Ray would refuse or lose the whole chunk).
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from rewardlab.core.group import is_group_reward
 from rewardlab.core.spec import RewardSpec, as_reward
-from rewardlab.core.types import RewardResult, Sample
+from rewardlab.core.types import RewardResult
 from rewardlab.errors import ConfigError, DependencyError, RewardTimeoutError
 from rewardlab.runner._base import (
     BaseRunner,
@@ -30,6 +35,7 @@ from rewardlab.runner._base import (
     as_sample,
     check_rows,
 )
+from rewardlab.runner.crossing import read_result, read_sample, renumbered, result_blob, sample_blob
 from rewardlab.runner.local import Runner, pickled
 
 DEFAULT_RAY_CHUNK = 64
@@ -49,8 +55,13 @@ class _ScoringActor:
     def __init__(self, reward: Any, settings: RunnerSettings) -> None:
         self.runner = Runner.from_settings(reward, settings.replace(on_error="record", chunk_size=None))
 
-    def score(self, items: list[Sample]) -> list[RewardResult]:
-        return self.runner.score(items)
+    def score(self, items: list[tuple[int, bytes]]) -> list[bytes]:
+        """``(row, pickled sample)`` pairs in, one pickled result per pair out (errors name the row)."""
+        results = self.runner.score([read_sample(row, blob) for row, blob in items])
+        return [
+            result_blob(renumbered(result, position, row))
+            for position, ((row, _), result) in enumerate(zip(items, results, strict=True))
+        ]
 
     def node(self) -> str:
         import socket
@@ -100,6 +111,11 @@ class RayRunner(BaseRunner):
         if problems:
             raise ConfigError(problems, where="Ray runner settings")
         self.reward = as_reward(reward)
+        if is_group_reward(self.reward):
+            raise ConfigError(
+                "group rewards (majority_vote, group_diversity, ...) run on the local runner; the Ray backend "
+                "does not keep groups together yet"
+            )
         pickled(self.reward)  # fails here, with a hint, rather than inside an actor
         ray = _ray()
         self._owns_ray = False
@@ -137,19 +153,20 @@ class RayRunner(BaseRunner):
         turn = 0
         index = 0
 
-        def chunks() -> Iterator[tuple[list[int], list[Sample], dict[int, RewardResult]]]:
+        def chunks() -> Iterator[tuple[list[int], list[tuple[int, bytes]], dict[int, RewardResult]]]:
             nonlocal index
             ids: list[int] = []
-            batch: list[Sample] = []
+            batch: list[tuple[int, bytes]] = []
             failed: dict[int, RewardResult] = {}
             for row in samples:
                 i = index
                 index += 1
                 item = as_sample(row, i)
-                if isinstance(item, RewardResult):
-                    failed[i] = item
+                blob = item if isinstance(item, RewardResult) else sample_blob(i, item)
+                if isinstance(blob, RewardResult):  # a row known to be broken, or one that cannot cross
+                    failed[i] = blob
                 else:
-                    batch.append(item)
+                    batch.append((i, blob))
                     ids.append(i)
                 if len(ids) + len(failed) >= self.chunk_size:
                     yield ids, batch, failed
@@ -172,7 +189,8 @@ class RayRunner(BaseRunner):
             if not in_flight:
                 return
             ref, ids, failed = in_flight.popleft()
-            scored = dict(zip(ids, ray.get(ref), strict=True)) if ref is not None else {}
+            blobs = ray.get(ref) if ref is not None else []
+            scored = {i: read_result(blob) for i, blob in zip(ids, blobs, strict=True)}
             for i in sorted([*ids, *failed]):
                 result = scored[i] if i in scored else failed[i]
                 self._account(i, result)

@@ -9,12 +9,13 @@ import pickle
 import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
-from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from rewardlab.core.budget import sample_budget
 from rewardlab.core.reward import RewardLike
 from rewardlab.core.types import RewardResult, Sample, as_score
+from rewardlab.runner.crossing import read_sample, result_blob
+from rewardlab.runner.groups import pack_size
 
 FLUSH_S = 0.005
 
@@ -84,8 +85,8 @@ def score_batch(reward: Any, samples: Sequence[Sample]) -> list[RewardResult] | 
 def worker_main(
     conn: Connection, reward_bytes: bytes, memory_mb: int | None, state: Any, timeout: float | None = None
 ) -> None:
-    """Receive ``(chunk, whole)`` with ``chunk = [(index, sample), ...]``; send back lists of
-    ``(index, RewardResult)``. ``whole`` asks for one ``score_batch`` call on the chunk (batched rewards).
+    """Receive ``(chunk, whole)`` with ``chunk = [(index, pickled sample), ...]``; send back lists of
+    ``(index, pickled RewardResult)``. ``whole`` asks for one ``score_batch`` call on the chunk (batched rewards).
 
     ``state`` is shared memory ``[current index, its start time (time.monotonic), span]``: the parent reads
     it to know exactly which sample a stuck or dead worker was on and since when, even while results are
@@ -108,12 +109,14 @@ def worker_main(
         if message is None:
             return
         chunk, whole = message
-        if whole and len(chunk) > 1:
+        loaded = [read_sample(i, blob) for i, blob in chunk] if whole and len(chunk) > 1 else []
+        samples = [s for s in loaded if isinstance(s, Sample)]
+        if samples and len(samples) == len(chunk):  # else one by one: each unreadable sample says why
             state[1] = time.monotonic()  # start time and span first, then the index: read index first
             state[2] = float(len(chunk))
             state[0] = chunk[0][0]
             with sample_budget(None if timeout is None else timeout * len(chunk), start=state[1]):
-                results = score_batch(reward, [s for _, s in chunk])
+                results = score_batch(reward, samples)
             state[0] = -1
             state[2] = 1.0
             if results is not None:
@@ -128,17 +131,25 @@ RECYCLE = "recycle"  # sent after the results of a sample that ran out of memory
 
 
 def _score_each(
-    conn: Connection, reward: Any, chunk: list[tuple[int, Sample]], state: Any, timeout: float | None
+    conn: Connection, reward: Any, chunk: list[tuple[int, bytes]], state: Any, timeout: float | None
 ) -> bool:
     # Results go back in small batches (every FLUSH_S or at the end of the chunk): one message per
     # sample costs more than a fast reward itself. Deadlines do not depend on this (see ``state``).
     batch: list[tuple[int, RewardResult]] = []
     last_flush = time.monotonic()
-    for n, (index, sample) in enumerate(chunk):
+    for n, (index, blob) in enumerate(chunk):
         state[1] = start = time.monotonic()  # start time first, then the index: the parent reads index first
         state[0] = index
-        with sample_budget(timeout, start=start):
-            result = score_one(reward, sample)
+        sample = read_sample(index, blob)
+        span = pack_size(sample)  # a group's pack: its deadline is ``timeout`` per member
+        if span > 1:
+            state[2] = float(span)
+        if isinstance(sample, RewardResult):
+            result = sample
+        else:
+            with sample_budget(None if timeout is None else timeout * span, start=start):
+                result = score_one(reward, sample)
+        state[2] = 1.0
         batch.append((index, result))
         now = time.monotonic()
         if result.error is not None and result.error.type == "MemoryError":
@@ -158,21 +169,9 @@ def _score_each(
     return True
 
 
-def _blob(result: RewardResult) -> bytes:
-    """One result pickled on its own, so that a result that cannot cross (too deep, unpicklable ``info``)
-    costs only its own sample, on either side of the pipe."""
-    try:
-        return bytes(ForkingPickler.dumps(result))
-    except Exception as exc:  # RecursionError, PicklingError, TypeError...: that sample's error
-        failure = RewardResult.failure(
-            TypeError(f"result could not be sent back: {type(exc).__name__}: {exc}")
-        )
-        return bytes(ForkingPickler.dumps(failure))
-
-
 def _send(conn: Connection, batch: list[tuple[int, RewardResult]]) -> bool:
     try:
-        conn.send([(index, _blob(result)) for index, result in batch])
+        conn.send([(index, result_blob(result)) for index, result in batch])
     except (BrokenPipeError, OSError):
         return False
     return True

@@ -37,9 +37,28 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, log_level: str = "info",
     logger.setLevel(log_level.upper())
     logger.propagate = False
     app = create_app(ServeSettings(**settings))
+    eos = app.state.eos
     logger.info(
-        json.dumps({"event": "start", "host": host, "port": port, "spec": str(app.state.spec_source)})
+        json.dumps(
+            {
+                "event": "start",
+                "host": host,
+                "port": port,
+                "spec": str(app.state.spec_source),
+                **eos.describe(),
+            }
+        )
     )
+    if eos.tokens is None:
+        logger.warning(
+            json.dumps(
+                {
+                    "event": "eos_unconfigured",
+                    "message": "POST /get_reward (OpenRLHF) cuts no EOS token from responses: pass --eos "
+                    "(the policy's EOS strings), --tokenizer (the policy's tokenizer) or --eos none",
+                }
+            )
+        )
     uvicorn.run(
         app, host=host, port=port, log_level=log_level, access_log=False, timeout_graceful_shutdown=30
     )

@@ -21,21 +21,18 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
 
 from rewardlab.errors import ServiceError
 from rewardlab.serve import graders, openrlhf, v1
 from rewardlab.serve.edge import Edge
-from rewardlab.serve.state import (
-    ApiError,
-    ServerState,
-    ServeSettings,
-    error_response,
-    service_error_response,
-)
+from rewardlab.serve.responses import ApiError, error_response, service_error_response
+from rewardlab.serve.state import ServerState, ServeSettings
 
 __all__ = ["ServeSettings", "create_app"]
 
@@ -52,11 +49,10 @@ def create_app(settings: ServeSettings | None = None, **overrides: Any) -> Edge:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.batcher(None)  # the default reward's batcher exists from the start
         yield
-        drained = all(
-            await asyncio.gather(*(b.drain(settings.drain_timeout) for b in state.batchers.values()))
-        )
+        batchers = state.every_batcher()
+        drained = all(await asyncio.gather(*(b.drain(settings.drain_timeout) for b in batchers)))
         log.info(json.dumps({"event": "shutdown", "drained": drained, "pending": state.pending}))
-        await asyncio.gather(*(b.close() for b in state.batchers.values()))
+        await asyncio.gather(*(b.close() for b in batchers))
 
     app = FastAPI(
         title="rewardlab",
@@ -68,6 +64,7 @@ def create_app(settings: ServeSettings | None = None, **overrides: Any) -> Edge:
     for module in (v1, openrlhf, graders):
         app.include_router(module.router)
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
     app.add_exception_handler(ServiceError, _service_error)  # type: ignore[arg-type]
     return Edge(app, state)
@@ -79,6 +76,25 @@ async def _api_error(request: Request, exc: ApiError) -> Any:
 
 async def _service_error(request: Request, exc: ServiceError) -> Any:
     return service_error_response(exc)
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Any:
+    """Starlette's and FastAPI's own refusals (a body it could not parse, 404, 405) in the one error body."""
+    cause = exc.__cause__
+    if exc.status_code == 400 and cause is not None:  # FastAPI: "There was an error parsing the body"
+        if isinstance(cause, RecursionError):
+            reason = "nested too deeply to parse"
+        elif isinstance(cause, UnicodeDecodeError):
+            reason = f"not UTF-8 ({cause.reason} at byte {cause.start})"
+        else:
+            reason = f"{type(cause).__name__}: {str(cause)[:200]}"
+        return error_response(400, "MalformedJSON", f"request body is not valid JSON: {reason}", "body")
+    try:
+        kind = HTTPStatus(exc.status_code).phrase.title().replace(" ", "").replace("-", "")
+    except ValueError:
+        kind = "HTTPError"
+    headers = dict(exc.headers) if exc.headers else None
+    return error_response(exc.status_code, kind, str(exc.detail), headers=headers)
 
 
 async def _invalid(request: Request, exc: RequestValidationError) -> Any:

@@ -1,6 +1,7 @@
 """The server's outer edge: a pure ASGI middleware in front of the FastAPI app.
 
-It enforces the body size limit before a byte is parsed (413), gives every request an id
+It enforces the body size limit before a byte is parsed (413), refuses numbers Python's JSON parser
+accepts and JSON cannot hold (``NaN``, ``Infinity``, ``1e999``: 400), gives every request an id
 (``x-request-id``, taken from the request when present), records latency and status metrics per route
 and writes one JSON log line per request.
 """
@@ -9,17 +10,22 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from rewardlab.serve.state import ServerState, error_response
+from rewardlab.serve.responses import error_response
+from rewardlab.serve.state import ServerState
 
 log = logging.getLogger("rewardlab.serve")
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
-ROUTES = ("/v1/score", "/get_reward", "/health", "/metrics", "/v1/rewards")
+ROUTES = ("/v1/score", "/get_reward", "/health", "/metrics", "/v1/rewards", "/v1/graders/run",
+          "/v1/graders/validate")  # fmt: skip
+_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
 
 
 class Edge:
@@ -41,7 +47,8 @@ class Edge:
             return
         limit = self.state.settings.max_body_bytes
         headers = dict(scope.get("headers") or [])
-        request_id = headers.get(b"x-request-id", b"").decode() or uuid.uuid4().hex[:16]
+        given = headers.get(b"x-request-id", b"")  # echoed back and logged: only a short, plain token
+        request_id = given.decode() if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
         start = time.perf_counter()
         status = 500
         path = scope.get("path", "")
@@ -56,24 +63,35 @@ class Edge:
 
         declared = headers.get(b"content-length")
         too_big = declared is not None and declared.isdigit() and int(declared) > limit
-        body = b""
+        parts: list[bytes] = []  # joined once: `body += chunk` costs O(n^2) on a body sent in tiny pieces
+        size = 0
         more = True
         if not too_big and scope.get("method") in ("POST", "PUT", "PATCH"):
             while more:
                 message = await receive()
                 if message["type"] == "http.disconnect":
                     return
-                body += message.get("body", b"")
+                chunk = message.get("body", b"")
+                parts.append(chunk)
+                size += len(chunk)
                 more = message.get("more_body", False)
-                if len(body) > limit:
+                if size > limit:
                     too_big = True
                     break
+        body = b"".join(parts)
         try:
             if too_big:
                 response = error_response(
                     413, "PayloadTooLarge", f"request body exceeds {limit} bytes", "body"
                 )
                 await response(scope, receive, send_wrapped)
+                return
+            token = _nonstandard_number(body)
+            if token is not None:
+                reason = (
+                    f"request body is not valid JSON: {token} is not a finite number (send null or a string)"
+                )
+                await error_response(400, "MalformedJSON", reason, "body")(scope, receive, send_wrapped)
                 return
             replayed = False
 
@@ -98,3 +116,35 @@ class Edge:
                      "status": status, "ms": round(seconds * 1000, 2), "bytes": len(body)}
                 )
             )  # fmt: skip
+
+
+class _Token(ValueError):
+    pass
+
+
+_BIG_EXPONENT = re.compile(rb"[0-9][eE]\+?[0-9]{3,}")
+
+
+def _nonstandard_number(body: bytes) -> str | None:
+    """The first number of ``body`` that is not finite (``NaN``, ``Infinity``, ``-Infinity``, ``1e999``),
+    else None. Python's parser (which FastAPI uses) takes them; a reward would then see a float that JSON
+    cannot hold. Only a body holding such text is parsed twice; one that is not JSON is left to FastAPI."""
+    if b"NaN" not in body and b"Infinity" not in body and not _BIG_EXPONENT.search(body):
+        return None
+
+    def refuse(token: str) -> Any:
+        raise _Token(token)
+
+    def finite(text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            raise _Token(text)
+        return value
+
+    try:
+        json.loads(body, parse_constant=refuse, parse_float=finite)
+    except _Token as exc:
+        return str(exc)
+    except (ValueError, RecursionError):
+        return None
+    return None

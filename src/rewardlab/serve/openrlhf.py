@@ -1,7 +1,11 @@
 """``POST /get_reward``: exactly what OpenRLHF's remote reward client sends (openrlhf 0.11.2).
 
-OpenRLHF needs a number for every sample, so an errored sample scores the explicit ``error_score`` and
-is flagged in ``extra_logs["reward_error"]``; it is never a silent 0.0.
+The reply is built by the same functions as the ``.py`` route (:mod:`rewardlab.adapters.openrlhf`), so
+both give the same scores and the same ``extra_logs`` keys (``rewardlab/<component>`` for every component
+the spec declares, ``rewardlab/error``) whatever fails: OpenRLHF sends one rollout per request and stacks
+the keys across requests. The response is the query after the prompt with the EOS cut (the server's
+``--eos`` / ``--tokenizer``, :class:`~rewardlab.adapters.openrlhf.Eos`). An errored sample scores the
+explicit ``error_score`` and is flagged in ``extra_logs["rewardlab/error"]``; it is never a silent 0.0.
 """
 
 from __future__ import annotations
@@ -10,9 +14,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from rewardlab.adapters._common import component_keys
+from rewardlab.adapters.openrlhf import query_sample, reply
 from rewardlab.core.types import RewardResult, Sample
 from rewardlab.serve.models import OpenRLHFRequest, OpenRLHFResponse
-from rewardlab.serve.state import ApiError, ServerState, json_response
+from rewardlab.serve.responses import ApiError, json_response
+from rewardlab.serve.state import ServerState
 
 router = APIRouter()
 
@@ -28,14 +35,8 @@ async def get_reward(body: OpenRLHFRequest, request: Request) -> Any:
             raise ApiError(422, "ValidationError", f"{name} has {len(value)} items, query has {n}", name)
     prompts = body.prompts or [""] * n
     labels = body.labels or [None] * n
-    samples: list[Sample | RewardResult] = []
-    for q, p, label in zip(body.query, prompts, labels, strict=True):
-        completion = q[len(p) :] if p and q.startswith(p) else q
-        samples.append(Sample(prompt=p, completion=completion, reference=label))
+    samples: list[Sample | RewardResult] = [
+        query_sample(q, p, label, state.eos) for q, p, label in zip(body.query, prompts, labels, strict=True)
+    ]
     _, results = await state.score(None, samples, None)
-    error_score = state.settings.error_score
-    rewards = [r.score if r.score is not None else error_score for r in results]
-    names = sorted({k for r in results for k in r.components})
-    extra = {k: [float(r.components.get(k, 0.0)) for r in results] for k in names}
-    extra["reward_error"] = [float(r.error is not None) for r in results]
-    return json_response({"rewards": rewards, "scores": rewards, "extra_logs": extra})
+    return json_response(reply(results, component_keys(state.reward), state.settings.error_score))

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 
 from rewardlab.core.registry import REGISTRY
 from rewardlab.core.types import RewardResult, Sample
 from rewardlab.serve.models import ScoreRequest, ScoreResponse
-from rewardlab.serve.state import ServerState, json_response
+from rewardlab.serve.state import ServerState
 
 router = APIRouter()
 
@@ -31,22 +32,19 @@ async def score(body: ScoreRequest, request: Request) -> Any:
         Sample(s.prompt, s.completion, s.reference, s.metadata)
         for s in body.samples  # validated already
     ]
-    name, results = await _state(request).score(body.reward, samples, body.timeout)
-    return json_response(
-        {
-            "results": [r.to_dict(with_info=body.with_info) for r in results],
-            "reward": name,
-            "errors": sum(r.error is not None for r in results),
-            "seconds": time.perf_counter() - start,
-        }
-    )
+    state = _state(request)
+    name, results = await state.score(body.reward, samples, body.timeout)
+    texts, errors = state.encode(results, body.with_info)  # each result on its own: one bad costs itself
+    tail = {"reward": name, "errors": errors, "seconds": time.perf_counter() - start}
+    text = '{"results": [' + ", ".join(texts) + "], " + json.dumps(tail)[1:]
+    return Response(text, media_type="application/json")
 
 
 @router.get("/health")
 async def health(request: Request) -> dict[str, Any]:
-    state = _state(request)
-    draining = any(b.closing for b in state.batchers.values())
-    return {"status": "draining" if draining else "ok", "pending": state.pending, "spec": state.spec_source}
+    """``status``: ``ok``, ``degraded`` (``reasons`` say which queue is full or stalled) or ``draining``;
+    the depth of the sample queues and of the grader queue. Always HTTP 200 while the server answers."""
+    return _state(request).health()
 
 
 @router.get("/metrics")
@@ -55,6 +53,7 @@ async def metrics(request: Request) -> Any:
 
     state = _state(request)
     state.queue.set(state.pending)
+    state.health()  # refreshes the grader queue gauges
     return PlainTextResponse(generate_latest(state.registry).decode(), media_type=CONTENT_TYPE_LATEST)
 
 

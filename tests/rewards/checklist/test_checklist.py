@@ -220,13 +220,9 @@ class KeywordJudge:
 
 def test_judge_criteria_need_a_judge() -> None:
     criteria = [{"id": "helpful", "kind": "judge", "question": "Does it name the city?"}]
-    with pytest.raises(
-        rl.ConfigError, match=r"no judge backend is configured \(rewardlab has no built-in LLM judge yet\)"
-    ):
+    with pytest.raises(rl.ConfigError, match=r"no judge is configured"):
         rl.reward("checklist", criteria=criteria)
-    with pytest.raises(
-        ValueError, match=r"no judge backend is configured \(rewardlab has no built-in LLM judge yet\)"
-    ):
+    with pytest.raises(ValueError, match=r"no judge is configured"):
         score(Checklist(), "Oslo", criteria)  # from a reference: that sample fails
     reward = Checklist(criteria=criteria, judge=KeywordJudge())
     result = score(reward, "Flying to Oslo.")
@@ -236,7 +232,9 @@ def test_judge_criteria_need_a_judge() -> None:
     )
     assert score(reward, "Flying to Bergen.").score == 0.0
     assert pickle.loads(pickle.dumps(reward))(Sample(completion="Oslo")).score == 1.0
-    with pytest.raises(ValueError, match="`judge` of checklist must have a check"):
+    with pytest.raises(
+        ValueError, match="`judge` of checklist must be a table of judge settings or have a check"
+    ):
         Checklist(criteria=[], judge=object())
 
 

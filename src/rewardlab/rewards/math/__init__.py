@@ -125,13 +125,31 @@ class MathReward(Reward):
     list of values lists solutions and matches in any order, unless the prompt asks for an ordered
     answer: "ordered pair", "in increasing order", "the first five terms"...), ``"ordered"`` (a bare list
     is a tuple, the Hendrycks grader's reading) or ``"unordered"``; parenthesised tuples are always
-    ordered; ``cache_size`` (answer, reference) pairs kept per process.
+    ordered; ``cache_size`` (answer, reference) pairs kept per process; ``judge``: a table of judge
+    settings (``{base_url = ..., model = ...}``, see :mod:`rewardlab.judges`). When the checker reaches no
+    verdict (``Unverifiable``: a comparison too complex or a symbolic failure), the extracted answer and
+    the reference go to that judge's answer-equivalence prompt (``judge_label``, guarded) and its verdict
+    is the score, with ``info["judged"] = True``; a judge that abstains leaves the sample an error.
     """
 
     name = "math"
     preload = ("sympy", "latex2sympy2_extended")  # imported once in the runner's forkserver
 
-    def __init__(self, rel_tol: float = 1e-6, list_order: str = "auto", cache_size: int = 100_000) -> None:
+    def __init__(
+        self,
+        rel_tol: float = 1e-6,
+        list_order: str = "auto",
+        cache_size: int = 100_000,
+        judge: dict[str, Any] | None = None,
+    ) -> None:
+        if judge is not None and not isinstance(judge, dict):
+            raise ValueError(f"`judge` of math must be a table of judge settings, got {type(judge).__name__}")
+        self.judge = dict(judge) if judge else None
+        self._judge: Any = None
+        if self.judge is not None:
+            from rewardlab.judges import JudgeLabel
+
+            self._judge = JudgeLabel(**self.judge)
         if list_order not in ("auto", "ordered", "unordered"):
             raise ValueError(
                 f"`list_order` of math must be 'auto', 'ordered' or 'unordered', got {list_order!r}"
@@ -151,7 +169,8 @@ class MathReward(Reward):
         equivalent("x \\le \\frac{1}{2}", "(-\\infty, \\frac{1}{2}]")
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"rel_tol": self.rel_tol, "list_order": self.list_order, "cache_size": self.cache_size}
+        state = {"rel_tol": self.rel_tol, "list_order": self.list_order, "cache_size": self.cache_size}
+        return {**state, "judge": self.judge} if self.judge else state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(**state)  # type: ignore[misc]
@@ -165,7 +184,7 @@ class MathReward(Reward):
         ordered = self.list_order == "ordered" or (
             self.list_order == "auto" and lists and bool(_ORDERED_PROMPT.search(sample.prompt_text[-2000:]))
         )
-        info = {
+        info: dict[str, Any] = {
             "answer": pred.raw[:200],
             "answer_norm": pred.norm[:200],
             "rule": pred.source,
@@ -177,7 +196,14 @@ class MathReward(Reward):
             try:
                 hit = equivalent(pred.norm, ref.norm, rel_tol=self.rel_tol, ordered_lists=ordered)
             except Unverifiable as exc:  # TooComplex, SymbolicError: no verdict, recorded, never 0.0
-                return RewardResult(score=None, error=ErrorInfo.from_exception(exc), info=info)
+                if self._judge is None:
+                    return RewardResult(score=None, error=ErrorInfo.from_exception(exc), info=info)
+                judged = self._judge.compute(
+                    Sample(prompt=sample.prompt, completion=pred.raw, reference=sample.reference)
+                )  # raises a JudgeError when the judge abstains: the sample stays an error
+                info.update(judged=True, unverifiable=f"{type(exc).__name__}: {exc}"[:200])
+                info.update({k: v for k, v in judged.info.items() if k in ("verdict", "guard", "judge")})
+                return RewardResult(score=judged.score, info=info)
             if self.cache_size:
                 self._cache[key] = hit
                 if len(self._cache) > self.cache_size:

@@ -1,0 +1,3 @@
+"""vllm.inputs.TokensPrompt: a typed dict in vLLM."""
+
+TokensPrompt = dict
