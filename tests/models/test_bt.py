@@ -150,3 +150,16 @@ def test_resume_continues_exactly(bert_base: Path, easy_file: Path, tmp_path: Pa
     assert max(float((a[k] - b[k]).abs().max()) for k in a) < 1e-6
     metrics = [json.loads(line) for line in (tmp_path / "cut" / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in metrics if r["split"] == "train"] == [10, 20]
+
+
+def test_same_seed_same_model(bert_base: Path, easy_file: Path, tmp_path: Path) -> None:
+    from safetensors.torch import load_file
+
+    st = TrainSettings(epochs=0.25, batch_size=16, lr=1e-3, max_length=48, device="cpu", stats_samples=0)
+    torch.manual_seed(123)  # whatever the caller's random state, the seed decides the head's initial weights
+    train_reward_model("bt", bert_base, easy_file, tmp_path / "a", st)
+    torch.manual_seed(456)
+    train_reward_model("bt", bert_base, easy_file, tmp_path / "b", st)
+    a = load_file(str(tmp_path / "a" / "model.safetensors"))
+    b = load_file(str(tmp_path / "b" / "model.safetensors"))
+    assert all(torch.equal(a[k], b[k]) for k in a)

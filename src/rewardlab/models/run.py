@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rewardlab.errors import ConfigError
-from rewardlab.models._deps import pick_device, pick_dtype
+from rewardlab.models._deps import pick_device, pick_dtype, torch
 from rewardlab.models.checkpoint import load_backbone, save_model
 from rewardlab.models.settings import TrainSettings
 from rewardlab.models.trainer import TrainResult, fit, latest_checkpoint, split
@@ -56,6 +56,7 @@ def train_reward_model(
             raise ConfigError(f"--resume: {ckpt} is not a checkpoint directory")
     device = pick_device(st.device)
     pick_dtype(st.dtype, device)  # refuses half precision on the CPU before anything loads
+    torch().manual_seed(st.seed)  # the fresh head is initialised while the backbone loads: seed it too
     if kind in ("prm", "implicit-prm"):
         from rewardlab.models import implicit, prm
 
