@@ -110,8 +110,11 @@ def test_submodules_never_import_their_own_package_face() -> None:
 @pytest.mark.parametrize(
     ("layer", "forbidden"),
     [
-        ("rewardlab.core", ("runner", "serve", "cli", "adapters", "client", "rewards", "batch", "demo")),
-        ("rewardlab.rewards", ("runner", "serve", "cli", "adapters", "client", "batch", "demo")),
+        (
+            "rewardlab.core",
+            ("runner", "serve", "cli", "adapters", "client", "rewards", "batch", "demo", "models"),
+        ),
+        ("rewardlab.rewards", ("runner", "serve", "cli", "adapters", "client", "batch", "demo", "models")),
         ("rewardlab.runner", ("serve", "cli", "adapters", "client", "batch", "demo", "rewards")),
         ("rewardlab.credit", ("runner", "serve", "cli", "adapters", "client", "rewards")),
         ("rewardlab.sandbox", ("runner", "serve", "cli", "adapters", "client", "rewards", "core")),
@@ -163,8 +166,11 @@ def test_submodules_never_import_their_own_package_face() -> None:
             "rewardlab.judges",
             ("runner", "serve", "cli", "adapters", "client", "batch", "demo", "report", "rewards", "eval"),
         ),
-        # the report renders what it is given: it never scores
-        ("rewardlab.report", ("runner", "serve", "cli", "adapters", "client", "rewards", "batch", "demo")),
+        # the report renders what it is given: it never scores (nor trains)
+        (
+            "rewardlab.report",
+            ("runner", "serve", "cli", "adapters", "client", "rewards", "batch", "demo", "models"),
+        ),
         # the audit reads files and judges series: no scoring, no rendering (the report draws its results)
         (
             "rewardlab.audit",
@@ -172,6 +178,26 @@ def test_submodules_never_import_their_own_package_face() -> None:
         ),
         # detectors are pure functions of a series: not even the readers
         ("rewardlab.audit.detectors", ("io", "audit.readers", "audit.run", "core")),
+        # learned reward models sit beside rewards: core, errors, plain file reading (io, eval.datasets)
+        # and torch/transformers (lazily); scoring many samples is the runner's job, plotting the report's
+        (
+            "rewardlab.models",
+            (
+                "runner",
+                "serve",
+                "cli",
+                "adapters",
+                "client",
+                "rewards",
+                "batch",
+                "demo",
+                "report",
+                "credit",
+                "sandbox",
+                "eval.run",
+                "eval.probes",
+            ),
+        ),
     ],
 )
 def test_layers_import_only_downwards(layer: str, forbidden: tuple[str, ...]) -> None:
@@ -202,6 +228,10 @@ def test_reward_families_are_packages_without_prefixed_files() -> None:
         ("rewardlab.rewards.sql", ("SqlReward", "extract_sql", "run_query", "results_match")),
         ("rewardlab.runner", ("Runner", "RayRunner", "make_runner", "RunnerSettings", "score_one")),
         ("rewardlab.sandbox", ("SandboxPool", "JudgePlan", "SandboxError")),
+        (
+            "rewardlab.models",
+            ("RewardModel", "TrainSettings", "train_reward_model", "load_model", "read_ranked"),
+        ),
     ],
 )
 def test_faces_export_their_public_names(face: str, names: tuple[str, ...]) -> None:
@@ -217,3 +247,16 @@ def test_every_registered_builtin_resolves_to_its_face() -> None:
         module, _, attr = target.partition(":")
         assert getattr(importlib.import_module(module), attr), name
         assert not any(part.startswith(("tools_", "gui_", "sql_")) for part in module.split(".")), name
+
+
+def test_models_import_torch_and_transformers_only_inside_functions() -> None:
+    """``import rewardlab.models`` (and every module in it) must work without torch installed."""
+    for path in sorted((SRC / "models").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+        names = [a.name for n in top if isinstance(n, ast.Import) for a in n.names]
+        names += [n.module or "" for n in top if isinstance(n, ast.ImportFrom)]
+        heavy = [
+            m for m in names if m.split(".")[0] in ("torch", "transformers", "safetensors", "tokenizers")
+        ]
+        assert heavy == [], f"{path.name} imports {heavy} at module level"

@@ -153,11 +153,11 @@ _LAZY = {
 }
 
 
-_SUBMODULES = ("adapters", "credit", "serve", "sandbox", "runner")
+_SUBMODULES = ("adapters", "credit", "serve", "sandbox", "runner", "models")
 
 
 def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:  # rl.credit.grpo_advantages(...), rl.adapters.trl.reward_func(...)
+    if name in _SUBMODULES:  # rl.credit.grpo_advantages(...), rl.models.train_reward_model(...)
         import importlib
 
         return importlib.import_module(f"rewardlab.{name}")

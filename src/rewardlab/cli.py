@@ -1,5 +1,5 @@
-"""The ``rewardlab`` command line: ``score``, ``report``, ``audit``, ``eval``, ``probe``, ``rewards``, ``validate``,
-``serve``, ``demo``."""
+"""The ``rewardlab`` command line: ``score``, ``report``, ``audit``, ``eval``, ``probe``, ``train``, ``rewards``,
+``validate``, ``serve``, ``demo``."""
 
 from __future__ import annotations
 
@@ -424,6 +424,155 @@ def eval_(
     if min_score is not None and not result.headline() >= min_score:
         err.print(f"[bold red]below the minimum:[/] {result.headline():.4f} < {min_score}", highlight=False)
         raise typer.Exit(1)
+
+
+TRAIN_KINDS = ("bt", "listwise", "prm", "implicit-prm")
+
+
+@app.command()
+def train(
+    kind: Annotated[str, typer.Argument(help="bt (Bradley-Terry), listwise, prm (process) or implicit-prm")],
+    model: Annotated[str, typer.Option("--model", "-m", help="Base checkpoint directory (transformers)")],
+    data: Annotated[Path, typer.Option("--data", "-d", help="Training rows: .jsonl, .jsonl.gz or .parquet")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where the trained model is saved")],
+    max_length: Annotated[int, typer.Option(help="Tokens per text, special tokens included")] = 512,
+    epochs: Annotated[float, typer.Option(help="Passes over the data (may be fractional)")] = 1.0,
+    batch_size: Annotated[int, typer.Option(help="Examples (pairs, lists, solutions) per forward pass")] = 8,
+    lr: Annotated[float, typer.Option(help="Peak learning rate (AdamW, linear decay)")] = 2e-5,
+    seed: Annotated[int, typer.Option(help="Seed of the split, the batch order and the head")] = 0,
+    grad_accum: Annotated[int, typer.Option(help="Forward passes per optimiser step")] = 1,
+    eval_data: Annotated[
+        Path | None, typer.Option(help="Held-out rows (default: --eval-fraction of --data)")
+    ] = None,
+    eval_fraction: Annotated[float, typer.Option(help="Share of --data held out when no --eval-data")] = 0.1,
+    eval_every: Annotated[int, typer.Option(help="Evaluate every N optimiser steps (0: at the end)")] = 0,
+    save_every: Annotated[int, typer.Option(help="Checkpoint every N optimiser steps (0: none)")] = 0,
+    resume: Annotated[bool, typer.Option(help="Continue from the newest checkpoint in --out")] = False,
+    resume_from: Annotated[Path | None, typer.Option(help="Continue from this checkpoint directory")] = None,
+    truncation: Annotated[str, typer.Option(help="prefix (shared prefix first), left or right")] = "prefix",
+    overflow: Annotated[str, typer.Option(help="truncate or drop over-long examples (counted)")] = "truncate",
+    head: Annotated[str, typer.Option(help="linear (plain transformers loads it) or mlp")] = "linear",
+    center_coef: Annotated[float | None, typer.Option(help="Reward centring coefficient")] = None,
+    warmup_ratio: Annotated[float, typer.Option(help="Share of steps with a linear warm-up")] = 0.0,
+    weight_decay: Annotated[float, typer.Option(help="AdamW weight decay")] = 0.0,
+    on_bad: Annotated[str, typer.Option(help="skip (and report) or error on bad rows")] = "skip",
+    device: Annotated[str, typer.Option(help="cpu, cuda, cuda:N or auto")] = "auto",
+    limit: Annotated[int | None, typer.Option(help="Read only the first N rows of --data")] = None,
+    separator: Annotated[
+        str | None,
+        typer.Option(help="Step separator, escapes like \\n allowed (default: prm \\n\\n, implicit-prm \\n)"),
+    ] = None,
+    after_error: Annotated[
+        str, typer.Option(help="prm, earliest-wrong-step labels: mask or negative")
+    ] = "mask",
+    beta: Annotated[float, typer.Option(help="implicit-prm: beta of the log-ratio reward")] = 0.05,
+    reference: Annotated[
+        str, typer.Option(help="implicit-prm: 'init' (frozen copy of --model) or 'none'")
+    ] = "init",
+    plot: Annotated[bool, typer.Option(help="Write training-curve.png and report.html into --out")] = True,
+) -> None:
+    """Train a reward model and save it as a Hugging Face checkpoint in --out (plus metrics.jsonl,
+    training.json with every bad row and truncation count, and a training-curve PNG)."""
+    if kind not in TRAIN_KINDS:
+        _fail(ConfigError(f"KIND must be one of {', '.join(TRAIN_KINDS)}, got {kind!r}"))
+    try:
+        from rewardlab.models.run import train_reward_model
+        from rewardlab.models.settings import TrainSettings
+    except ImportError as exc:
+        _fail(exc)
+        return
+    try:
+        settings = TrainSettings(
+            epochs=epochs, batch_size=batch_size, grad_accum=grad_accum, lr=lr, weight_decay=weight_decay,
+            warmup_ratio=warmup_ratio, max_length=max_length, truncation=truncation, overflow=overflow,
+            eval_fraction=0.0 if eval_data is not None else eval_fraction, eval_every=eval_every,
+            save_every=save_every, head=head, center_coef=center_coef, on_bad=on_bad, seed=seed, device=device,
+        )  # fmt: skip
+        default_sep = "\n" if kind == "implicit-prm" else "\n\n"
+        sep = separator.encode().decode("unicode_escape") if separator is not None else default_sep
+        prm_options = {"separator": sep, "after_error": after_error, "beta": beta, "reference": reference}
+        with _TrainProgress(err) as progress:
+            result = train_reward_model(
+                kind, model, data, out_dir, settings, eval_data=eval_data, limit=limit,
+                resume=resume_from or resume or None, on_event=progress, prm_options=prm_options,
+            )  # fmt: skip
+    except KeyboardInterrupt:
+        err.print(
+            f"interrupted: checkpoints (if any) are in {out_dir / 'checkpoints'}; continue with --resume"
+        )
+        raise typer.Exit(130) from None
+    except (RewardLabError, OSError) as exc:
+        _fail(exc)
+        return
+    import json
+
+    report = json.loads((out_dir / "training.json").read_text(encoding="utf-8"))
+    bad = report["data"]["bad_rows"]
+    if bad:
+        err.print(
+            f"[yellow]{bad} bad row(s) skipped[/] (reasons: {report['data']['bad_by_reason']}); see training.json"
+        )
+    for split, counts in report.get("truncation", {}).items():
+        if counts.get("truncated") or counts.get("dropped"):
+            err.print(
+                f"{split}: {counts['truncated']} truncated ({counts['truncated_into_response']} into the response, "
+                f"{counts['identical_after_truncation']} identical after), {counts['dropped']} dropped",
+                highlight=False,
+            )
+    if plot:
+        try:
+            from rewardlab.report.training import read_metrics, training_report, write_training_png
+
+            metric = {"prm": "step_accuracy", "implicit-prm": "outcome_accuracy"}.get(kind, "accuracy")
+            write_training_png(
+                read_metrics(out_dir / "metrics.jsonl"), out_dir / "training-curve.png", metric=metric
+            )
+            training_report(out_dir, metric=metric).write(out_dir / "report.html")
+        except ImportError as exc:
+            err.print(f"[yellow]no training curve:[/] {exc}")
+    final = ", ".join(f"{k} {v:.4g}" for k, v in result.final_eval.items() if k not in ("step", "epoch"))
+    out.print(
+        f"trained {result.steps} steps at {result.examples_per_s:.1f} examples/s; held out: {final or 'none'}"
+    )
+    out.print(f"saved to {out_dir}")
+
+
+class _TrainProgress:
+    """A rich progress bar fed by the trainer's events (start, log, eval, checkpoint, end)."""
+
+    def __init__(self, console: Console) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.console = console
+        self.progress = Progress(
+            TextColumn("[bold]train[/]"), BarColumn(), TextColumn("{task.completed}/{task.total} steps"),
+            TextColumn("{task.fields[status]}"), TimeElapsedColumn(), TimeRemainingColumn(), console=console,
+        )  # fmt: skip
+        self.task: Any = None
+
+    def __enter__(self) -> _TrainProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def __call__(self, kind: str, rec: dict[str, Any]) -> None:
+        if kind == "start":
+            self.task = self.progress.add_task(
+                "train", total=rec["total_steps"], completed=rec["step"], status=""
+            )
+        elif kind == "log" and self.task is not None:
+            acc = rec.get("accuracy", rec.get("step_accuracy", rec.get("outcome_accuracy")))
+            status = f"loss {rec['loss']:.4f}" + (f" acc {acc:.3f}" if acc is not None else "")
+            self.progress.update(
+                self.task, completed=rec["step"], status=f"{status} {rec['examples_per_s']:.1f} ex/s"
+            )
+        elif kind == "eval":
+            shown = {k: v for k, v in rec.items() if k not in ("split", "epoch", "n")}
+            self.console.print("eval " + " ".join(f"{k}={v:.4g}" for k, v in shown.items()), highlight=False)
+        elif kind == "checkpoint":
+            self.console.print(f"checkpoint {rec['path']}", highlight=False)
 
 
 probe_app = typer.Typer(help="Robustness probes of scorers.", no_args_is_help=True)

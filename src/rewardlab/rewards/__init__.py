@@ -227,6 +227,11 @@ BUILTINS: dict[str, tuple[str, str, str]] = {
         "1.0 if the completion's code passes every test in the sandbox, else 0.0",
         "code",
     ),
+    "reward_model": (
+        "rewardlab.models.reward:RewardModel",
+        "a saved reward model (Bradley-Terry, listwise or PRM checkpoint) scoring prompt + completion",
+        "models",
+    ),
 }
 
 for _name, (_target, _doc, _group) in BUILTINS.items():

@@ -1,0 +1,52 @@
+"""Learned reward models: train, save, load and score, on real ``transformers`` checkpoints in and out.
+
+- :func:`train_reward_model` (``rewardlab train bt|listwise|prm``): Bradley-Terry (margin, centring,
+  linear or MLP head), listwise and process (PRM) reward models; counted truncation, bad rows reported;
+- :class:`TrainSettings`: every training option, validated on construction;
+- :class:`RewardModel` (registered as ``reward_model``): a saved model as a batched reward;
+- :func:`load_model` / :func:`save_model`: Hugging Face directories with a ``rewardlab`` config block;
+- :mod:`.losses`: the loss formulas as tensor functions; :mod:`.encode`: text rendering and truncation;
+  :mod:`.data`: training rows with bad-row reporting.
+
+torch and transformers are imported only when a model is trained, loaded or scored
+(``pip install 'rewardlab[models]'``); importing this package imports neither.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rewardlab.models.data import Ranked, RankedData, read_ranked
+from rewardlab.models.settings import TrainSettings
+
+if TYPE_CHECKING:
+    from rewardlab.models.checkpoint import load_model, save_model
+    from rewardlab.models.reward import RewardModel
+    from rewardlab.models.run import train_reward_model
+
+__all__ = [
+    "Ranked",
+    "RankedData",
+    "RewardModel",
+    "TrainSettings",
+    "load_model",
+    "read_ranked",
+    "save_model",
+    "train_reward_model",
+]
+
+_LAZY = {
+    "RewardModel": ("rewardlab.models.reward", "RewardModel"),
+    "load_model": ("rewardlab.models.checkpoint", "load_model"),
+    "save_model": ("rewardlab.models.checkpoint", "save_model"),
+    "train_reward_model": ("rewardlab.models.run", "train_reward_model"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'rewardlab.models' has no attribute {name!r}")
