@@ -9,7 +9,7 @@ import pytest
 from scripted_judge import Reply, scripted_judge, user_text
 
 import rewardlab as rl
-from rewardlab.rewards import graders
+from rewardlab.rewards import grader_models
 from rewardlab.rewards.graders import run_grader
 
 pytest.importorskip("openai")
@@ -51,11 +51,11 @@ def judge_env(monkeypatch: pytest.MonkeyPatch) -> Any:
 
     with scripted_judge(answer) as judge:
         monkeypatch.setenv("REWARDLAB_GRADER_BASE_URL", judge.url)
-        graders._JUDGES.clear()
+        grader_models._JUDGES.clear()
         yield judge
-        for client in graders._JUDGES.values():
+        for client in grader_models._JUDGES.values():
             client.close()
-        graders._JUDGES.clear()
+        grader_models._JUDGES.clear()
 
 
 def test_score_and_label_model_graders_run_through_the_judge(judge_env: Any) -> None:
@@ -89,7 +89,7 @@ def test_master_keys_score_the_bottom_of_the_range_without_a_judge_call(judge_en
 def test_without_an_endpoint_the_error_says_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("REWARDLAB_GRADER_BASE_URL", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    graders._JUDGES.clear()
+    grader_models._JUDGES.clear()
     out = run_grader(LABEL, "Paris", {"reference": "Paris"})
     assert out["metadata"]["errors"]["model_grader_server_error"] is True
     assert "REWARDLAB_GRADER_BASE_URL" in out["metadata"]["errors"]["details"]
