@@ -176,3 +176,16 @@ class LengthOrRaise(Reward):
         if "RAISE" in sample.completion_text:
             raise ValueError("asked to raise")
         return float(len(sample.completion_text))
+
+
+class TorchThreads(Reward):
+    """torch's intra-op thread count in the process that scores (torch preloaded, as a model reward has
+    it)."""
+
+    name = "torch_threads"
+    preload = ("torch",)
+
+    def compute(self, sample: Sample) -> float:
+        import torch
+
+        return float(torch.get_num_threads())

@@ -53,8 +53,8 @@ def test_settings_are_frozen_and_normalised() -> None:
 def test_merged_layers_explicit_options_over_the_table_and_ignores_none() -> None:
     s = rl.RunnerSettings.merged({"workers": 2, "timeout": 7, "on_error": -2}, timeout=3, on_error=None)
     assert s == rl.RunnerSettings(workers=2, timeout=3, on_error=-2)
-    with pytest.raises(ConfigError, match="unknown runner setting 'threads'"):
-        rl.RunnerSettings.merged({"threads": 2})
+    with pytest.raises(ConfigError, match="unknown runner setting 'thread'"):
+        rl.RunnerSettings.merged({"thread": 2})
 
 
 def test_resolve_reads_the_spec_table_then_overrides(tmp_path: Path) -> None:

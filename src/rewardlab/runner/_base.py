@@ -22,6 +22,9 @@ OnError = Literal["record", "raise"] | float
 """``"record"`` (score None, error kept), ``"raise"`` (:class:`~rewardlab.RewardError`) or a penalty score."""
 
 DEFAULT_CHUNK = 32
+BATCHED_CHUNK = 64
+"""Default chunk of a batched reward (a model, a judge): one ``score_batch`` call per chunk, so a bigger
+chunk gives the model longer length-sorted batches; a failing chunk is still rescored one by one."""
 
 Row = Sample | Mapping[str, Any] | RewardResult
 """What a runner scores: a sample, a dict with sample keys, or a result decided before scoring (a line that
@@ -46,7 +49,11 @@ class RunnerSettings:
     - ``timeout``: per-sample deadline in seconds (``None`` = none; needs ``workers >= 1``);
     - ``on_error``: ``"record"``, ``"raise"`` or a finite penalty score (see :data:`OnError`);
     - ``memory_mb``: address-space cap of each worker process (``>= 64``);
-    - ``chunk_size``: samples sent to a worker at once (``None`` = the backend's default).
+    - ``chunk_size``: samples sent to a worker at once (``None`` = the backend's default: 32, or 64 for
+      a batched reward such as a model or a judge);
+    - ``threads``: math-library threads (torch) in each worker process (``None`` = the machine's CPUs
+      shared among the workers, at least 1). torch would otherwise give every worker all the cores, and
+      ``W`` workers running forward passes at once would fight over them (``W x cores`` threads).
 
     A spec's ``[runner]`` table holds the same keys; :meth:`merged` layers explicit options over it.
     """
@@ -56,6 +63,7 @@ class RunnerSettings:
     on_error: OnError = "record"
     memory_mb: int | None = None
     chunk_size: int | None = None
+    threads: int | None = None
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -74,6 +82,9 @@ class RunnerSettings:
             problems.append(f"memory_mb must be an integer >= 64 or None, got {m!r}")
         if c is not None and (isinstance(c, bool) or not isinstance(c, int) or c < 1):
             problems.append(f"chunk_size must be an integer >= 1, got {c!r}")
+        n = self.threads
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+            problems.append(f"threads must be an integer >= 1 or None, got {n!r}")
         try:
             object.__setattr__(self, "on_error", check_on_error(self.on_error))
         except ConfigError as exc:
@@ -106,6 +117,13 @@ class RunnerSettings:
     def cpu_workers(self) -> int:
         """``workers``, with ``None`` read as one per CPU."""
         return (os.cpu_count() or 1) if self.workers is None else self.workers
+
+    def worker_threads(self, processes: int | None = None) -> int:
+        """``threads``, with ``None`` read as this machine's CPUs shared among ``processes`` worker
+        processes (default: this runner's own workers)."""
+        if self.threads is not None:
+            return self.threads
+        return max(1, (os.cpu_count() or 1) // max(1, processes or self.cpu_workers()))
 
 
 @dataclass

@@ -53,6 +53,7 @@ from rewardlab.errors import (
     WorkerCrashedError,
 )
 from rewardlab.runner._base import (
+    BATCHED_CHUNK,
     DEFAULT_CHUNK,
     BaseRunner,
     OnError,
@@ -111,11 +112,15 @@ def _start(proc: Any, needs_main: bool) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, reward_bytes: bytes, memory_mb: int | None, timeout: float | None) -> None:
+    def __init__(
+        self, ctx: Any, reward_bytes: bytes, memory_mb: int | None, timeout: float | None, threads: int
+    ) -> None:
         parent, child = ctx.Pipe(duplex=True)
         self.state = ctx.RawArray("d", [-1.0, 0.0, 1.0])  # [current sample index, its start time, span]
         self.proc = ctx.Process(
-            target=worker_main, args=(child, reward_bytes, memory_mb, self.state, timeout), daemon=True
+            target=worker_main,
+            args=(child, reward_bytes, memory_mb, self.state, timeout, threads),
+            daemon=True,
         )
         _start(self.proc, needs_main=b"__main__" in reward_bytes)
         child.close()
@@ -183,11 +188,13 @@ class Runner(BaseRunner):
         timeout: float | None = None,
         on_error: OnError = "record",
         memory_mb: int | None = None,
-        chunk_size: int = DEFAULT_CHUNK,
+        chunk_size: int | None = None,
+        threads: int | None = None,
     ) -> None:
         self.settings = RunnerSettings(
-            workers=workers, timeout=timeout, on_error=on_error, memory_mb=memory_mb, chunk_size=chunk_size
-        )
+            workers=workers, timeout=timeout, on_error=on_error, memory_mb=memory_mb, chunk_size=chunk_size,
+            threads=threads,
+        )  # fmt: skip
         self.reward = as_reward(reward)
         self.workers = self.settings.cpu_workers()  # None read once as the machine's CPU count
         self.stats = RunStats()
@@ -206,14 +213,12 @@ class Runner(BaseRunner):
 
     @property
     def chunk_size(self) -> int:
-        return self.settings.chunk_size or DEFAULT_CHUNK
+        return self.settings.chunk_size or (BATCHED_CHUNK if self._batched else DEFAULT_CHUNK)
 
     @classmethod
     def from_settings(cls, reward: RewardSpec, settings: RunnerSettings) -> Runner:
         """A runner with ``settings`` (``chunk_size=None`` means the local default)."""
-        kw = settings.as_dict()
-        kw["chunk_size"] = kw["chunk_size"] or DEFAULT_CHUNK
-        return cls(reward, **kw)
+        return cls(reward, **settings.as_dict())
 
     # -- public API (score, ascore and `with` come from BaseRunner) ---------------------------------
     def imap(
@@ -303,7 +308,13 @@ class Runner(BaseRunner):
     def _spawn(self) -> _Worker:
         if self._ctx is None:
             self._ctx = _context(preload_modules(self.reward))
-        return _Worker(self._ctx, self._reward_bytes, self.memory_mb, self.timeout)
+        return _Worker(
+            self._ctx,
+            self._reward_bytes,
+            self.memory_mb,
+            self.timeout,
+            self.settings.worker_threads(self.workers),
+        )
 
     def _deadline(self, w: _Worker) -> float:
         _, started, span = w.current()

@@ -90,6 +90,7 @@ class RayRunner(BaseRunner):
         on_error: OnError = "record",
         memory_mb: int | None = None,
         chunk_size: int = DEFAULT_RAY_CHUNK,
+        threads: int | None = None,
         address: str | None = None,
         ray_init: Mapping[str, Any] | None = None,
     ) -> None:
@@ -105,6 +106,7 @@ class RayRunner(BaseRunner):
                 on_error=on_error,
                 memory_mb=memory_mb,
                 chunk_size=chunk_size,
+                threads=threads or 1,  # an actor holds `workers_per_actor` CPUs, one per worker process
             )
         except ConfigError as exc:
             problems.extend(exc.problems)

@@ -6,6 +6,7 @@ import contextlib
 import math
 import os
 import pickle
+import sys
 import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
@@ -82,8 +83,27 @@ def score_batch(reward: Any, samples: Sequence[Sample]) -> list[RewardResult] | 
     return out
 
 
+def share_cpus(threads: int | None) -> None:
+    """Give torch ``threads`` intra-op threads in this process: at once when torch is imported already (a
+    model reward preloads it in the forkserver), else through ``OMP_NUM_THREADS``, which torch reads when
+    it is first imported here. An explicit ``threads`` option of the reward, applied when it loads, wins.
+    """
+    if not threads:
+        return
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    torch = sys.modules.get("torch")
+    if torch is not None and hasattr(torch, "set_num_threads"):
+        with contextlib.suppress(Exception):
+            torch.set_num_threads(threads)
+
+
 def worker_main(
-    conn: Connection, reward_bytes: bytes, memory_mb: int | None, state: Any, timeout: float | None = None
+    conn: Connection,
+    reward_bytes: bytes,
+    memory_mb: int | None,
+    state: Any,
+    timeout: float | None = None,
+    threads: int | None = None,
 ) -> None:
     """Receive ``(chunk, whole)`` with ``chunk = [(index, pickled sample), ...]``; send back lists of
     ``(index, pickled RewardResult)``. ``whole`` asks for one ``score_batch`` call on the chunk (batched rewards).
@@ -93,12 +113,15 @@ def worker_main(
     still buffered here. ``current index`` is -1 while the worker waits; ``span`` is the number of samples
     in the current call (the chunk's size during a ``score_batch`` call, else 1).
 
+    ``threads``: torch's threads in this worker (see :func:`share_cpus`).
+
     ``timeout`` (the runner's per-sample deadline) becomes each call's time budget, which rewards read
     with :func:`rewardlab.core.budget.time_left` to fit their own limits inside it.
     """
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)  # own process group: the parent can kill whatever the reward started
     apply_limits(memory_mb)
+    share_cpus(threads)
     reward = pickle.loads(reward_bytes)
     warmup(reward)
     while True:

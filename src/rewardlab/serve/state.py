@@ -167,11 +167,19 @@ class ServerState:
         else:
             reward = self.reward
         s = self.settings
+        loops = s.concurrency
         if s.backend == "ray":
             runner_settings = self.runner_settings  # workers = actors, shared by the batch loops
         else:
+            # The batch loops share the workers the settings ask for: never more loops than workers
+            # (with one worker, a second loop would start a second copy of a model that fights the
+            # first over the same cores), and torch's threads shared among all of them.
             total = self.runner_settings.workers or (os.cpu_count() or 1)
-            runner_settings = self.runner_settings.replace(workers=max(1, math.ceil(total / s.concurrency)))
+            loops = max(1, min(s.concurrency, total))
+            per_loop = max(1, math.ceil(total / loops))
+            runner_settings = self.runner_settings.replace(
+                workers=per_loop, threads=self.runner_settings.worker_threads(per_loop * loops)
+            )
 
         def make() -> Any:
             return make_runner(reward, runner_settings, backend=s.backend, ray_address=s.ray_address)
@@ -181,7 +189,7 @@ class ServerState:
             max_batch=s.max_batch,
             max_wait=s.max_wait_ms / 1000,
             max_queue=s.max_queue,
-            concurrency=s.concurrency,
+            concurrency=loops,
             on_batch=lambda n, _sec: self.batch.observe(n),
         )
         self.batchers[key] = batcher
