@@ -49,13 +49,60 @@ def texts(n: int) -> tuple[list[dict[str, str]], str]:
             rows = [json.loads(line) for line in f]
         out = [{"prompt": "", "completion": r[side]} for r in rows for side in ("chosen", "rejected")]
         return out[:n], f"HH-RLHF harmless ({SHARED.name})"
-    rows = [json.loads(line) for line in BUNDLED.read_text(encoding="utf-8").splitlines()]
-    out = [
-        {"prompt": r["question"], "completion": s["solution"]}
-        for r in rows
-        for s in r.get("example_model_solutions", [])
-    ]
-    return (out * (n // max(1, len(out)) + 1))[:n], "bundled GSM8K solutions"
+    return gsm8k(n), "bundled GSM8K solutions"
+
+
+def gsm8k(n: int) -> list[dict[str, str]]:
+    """The bundled GSM8K model solutions (prompt, completion, reference), repeated up to ``n``."""
+    rows = [json.loads(line) for line in BUNDLED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    out = [{k: r[k] for k in ("prompt", "completion", "reference")} for r in rows]
+    return (out * (n // len(out) + 1))[:n]
+
+
+def worker_rss_mb(runner: Any) -> float:
+    """Resident memory of a local runner's worker processes (and their children), MB."""
+    import psutil
+
+    total = 0
+    for w in getattr(runner, "_pool", []):
+        proc = psutil.Process(w.proc.pid)
+        total += sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)])
+    return total / 2**20
+
+
+def placement(path: Path, n: int) -> dict[str, Any]:
+    """Where the model lives when a spec mixes it with a rule reward (``math + 0.1 * reward_model``, GSM8K
+    solutions): in each of 2 workers (what rewardlab does), or in one process of its own beside 2 rule
+    workers (a dedicated model process, emulated with two runners scoring the two parts at once)."""
+    import threading
+
+    rows = gsm8k(n)
+    rm = {"type": "reward_model", "path": str(path), "batch_size": 16, "max_length": MAX_LENGTH}
+    mixed = {"type": "sum", "components": {"correct": {"type": "math"}, "rm": {**rm, "weight": 0.1}}}
+    batches = [rows[s : s + 64] for s in range(0, len(rows), 64)]
+    out: dict[str, Any] = {"n": len(rows)}
+    with rl.Runner(mixed, workers=2, timeout=60) as runner:
+        runner.score(rows[:4])
+        t0 = time.perf_counter()
+        for b in batches:
+            runner.score(b)
+        out["in_each_worker"] = {
+            "samples_per_s": len(rows) / (time.perf_counter() - t0), "worker_rss_mb": worker_rss_mb(runner)
+        }  # fmt: skip
+    with rl.Runner(rm, workers=1, timeout=60) as model, rl.Runner("math", workers=2, timeout=60) as rules:
+        model.score(rows[:4])
+        rules.score(rows[:4])
+        t0 = time.perf_counter()
+        for b in batches:  # both parts of each batch at once, as a model process beside the workers would
+            side = threading.Thread(target=model.score, args=(b,))
+            side.start()
+            rules.score(b)
+            side.join()
+        out["dedicated_process"] = {
+            "samples_per_s": len(rows) / (time.perf_counter() - t0),
+            "worker_rss_mb": worker_rss_mb(model) + worker_rss_mb(rules),
+        }
+    return out
 
 
 def build_model(cache: Path) -> Path:
@@ -102,6 +149,7 @@ def main() -> None:
     ap.add_argument("--request-size", type=int, default=16)
     ap.add_argument("--workers", type=int, default=1, help="the server's and the runner's worker processes")
     ap.add_argument("--cache", type=Path, default=ROOT / ".cache" / "bench")
+    ap.add_argument("--placement", type=int, default=256, help="samples of the placement study (0: skip)")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
     console = Console(width=None if sys.stdout.isatty() else 120)
@@ -168,6 +216,15 @@ def main() -> None:
         f"server: {lost} lost requests, max |score - in-process| {diff:.2e}, p50 latency "
         f"{report['server_p50_ms']:.0f} ms; runner max |diff| {report['runner_max_abs_diff']:.2e}"
     )
+    if args.placement:
+        report["placement"] = pl = placement(path, args.placement)
+        table = Table(title=f"math + 0.1 * reward_model, {pl['n']} GSM8K solutions, 2 worker processes")
+        for col in ("where the model lives", "samples/s", "workers' memory (RSS)"):
+            table.add_column(col)
+        for key, label in (("in_each_worker", "in each worker (rewardlab)"),
+                           ("dedicated_process", "one model process beside 2 rule workers")):  # fmt: skip
+            table.add_row(label, f"{pl[key]['samples_per_s']:.1f}", f"{pl[key]['worker_rss_mb']:.0f} MB")
+        console.print(table)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
 
