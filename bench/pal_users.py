@@ -53,7 +53,7 @@ import numpy as np
 DATA = Path("/work/shared/data/preference/hh_rlhf/harmless-base/test.jsonl.gz")
 CACHE = Path(__file__).resolve().parents[1] / ".cache" / "pal_users"
 SHOTS = (5, 10, 20)
-BASES = ("label", "brevity", "inquisitive")
+BASES = ("label", "shorter", "longer", "asks")
 
 
 def minilm() -> str:
@@ -103,12 +103,13 @@ def embed(pairs: list[tuple[str, str, str]], encoder: str) -> tuple[Any, Any, fl
 
 
 def base_diffs(pairs: list[tuple[str, str, str]]) -> np.ndarray:
-    """``(n, 3)``: each base preference's chosen-minus-rejected difference, unit std (``label`` is 1)."""
+    """``(n, 4)``: each base preference's chosen-minus-rejected difference, unit std (``label`` is 1)."""
     words = lambda t: max(1, len(t.split()))  # noqa: E731
     asks = lambda t: 1.0 if "?" in t else 0.0  # noqa: E731
-    d = np.array([[1.0, -math.log(words(c)) + math.log(words(r)), asks(c) - asks(r)] for _, c, r in pairs])
-    d[:, 1:] /= d[:, 1:].std(axis=0)
-    return d
+    short = np.array([math.log(words(r)) - math.log(words(c)) for _, c, r in pairs])
+    ask = np.array([asks(c) - asks(r) for _, c, r in pairs])
+    short, ask = short / short.std(), ask / ask.std()
+    return np.stack([np.ones(len(pairs)), short, -short, ask], axis=1)
 
 
 def bootstrap(per_user: list[float], seed: int = 0, reps: int = 1000) -> tuple[float, float, float]:
@@ -142,8 +143,16 @@ def main() -> None:
     ap.add_argument("--unseen", type=int, default=40)
     ap.add_argument("--per-user", type=int, default=120, help="training pairs per seen user (pool A)")
     ap.add_argument("--eval", type=int, default=100, help="held-out pairs per unseen user (pool B)")
-    ap.add_argument("--prototypes", type=int, default=3)
+    ap.add_argument("--prototypes", type=int, default=4)
     ap.add_argument("--beta", type=float, default=3.0)
+    ap.add_argument("--projection", default="mlp")
+    ap.add_argument("--dim", type=int, default=8)
+    ap.add_argument("--hidden", type=int, default=64)
+    ap.add_argument("--epochs", type=int, default=15)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--weight-decay", type=float, default=0.1)
+    ap.add_argument("--weights-lr", type=float, default=0.1)
+    ap.add_argument("--l2", type=float, default=0.01, help="fit_weights' pull towards the population weights")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
@@ -190,8 +199,13 @@ def main() -> None:
     print(f"{args.seen} seen users x {args.per_user} pairs = {len(train)} training comparisons")
 
     def train_model(k: int) -> tuple[PalModel, float]:
-        st = PalSettings(prototypes=k, dim=32, hidden=256, epochs=30, batch_size=64, lr=3e-3, seed=args.seed)
-        model = PalModel("all-MiniLM-L6-v2", prototypes=k, dim=32, hidden=256)
+        st = PalSettings(
+            prototypes=k, dim=args.dim, hidden=args.hidden, projection=args.projection, epochs=args.epochs, batch_size=64,
+            lr=args.lr, weights_lr=args.weights_lr, weight_decay=args.weight_decay, seed=args.seed,
+        )  # fmt: skip
+        model = PalModel(
+            "all-MiniLM-L6-v2", prototypes=k, dim=args.dim, hidden=args.hidden, projection=args.projection
+        )
         start = time.perf_counter()
         res = fit_pal(model, train, [], st, features=feats)
         last = [r for r in res.history if r["split"] == "train"][-1]
@@ -225,7 +239,7 @@ def main() -> None:
         for k in SHOTS:
             si, ys = shots_idx[:k], torch.tensor(y_shot[:k], dtype=torch.float32)
             diff_shot = pal.comparison_rewards(fc[si], fr[si]) * ys[:, None]  # preferred minus other
-            w = fit_weights(diff_shot, pal.population_weights())
+            w = fit_weights(diff_shot, pal.population_weights(), l2=args.l2)
             add(f"PAL few-shot n={k}", acc((diff_eval @ w).numpy(), y_eval))
             x_shot = ((fc[si] - std_mean) / std_std) - ((fr[si] - std_mean) / std_std)
             theta = per_user_bt(x_shot, ys)

@@ -423,7 +423,7 @@ def train(
     data: Annotated[Path, typer.Option("--data", "-d", help="Training rows: .jsonl, .jsonl.gz or .parquet")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where the trained model is saved")],
     max_length: Annotated[int, typer.Option(help="Tokens per text, special tokens included")] = 512,
-    epochs: Annotated[float | None, typer.Option(help="Passes over the data (default 1; pal: 30)")] = None,
+    epochs: Annotated[float | None, typer.Option(help="Passes over the data (default 1; pal: 15)")] = None,
     batch_size: Annotated[
         int | None,
         typer.Option(help="Examples (pairs, lists, solutions) per forward pass (default 8; pal: 64)"),
@@ -441,7 +441,12 @@ def train(
     resume_from: Annotated[Path | None, typer.Option(help="Continue from this checkpoint directory")] = None,
     truncation: Annotated[str, typer.Option(help="prefix (shared prefix first), left or right")] = "prefix",
     overflow: Annotated[str, typer.Option(help="truncate or drop over-long examples (counted)")] = "truncate",
-    head: Annotated[str, typer.Option(help="linear (plain transformers loads it) or mlp")] = "linear",
+    head: Annotated[
+        str | None,
+        typer.Option(
+            help="linear (plain transformers loads it, the default) or mlp; pal: its projection (default mlp)"
+        ),
+    ] = None,
     center_coef: Annotated[float | None, typer.Option(help="Reward centring coefficient")] = None,
     warmup_ratio: Annotated[float, typer.Option(help="Share of steps with a linear warm-up")] = 0.0,
     weight_decay: Annotated[float, typer.Option(help="AdamW weight decay")] = 0.0,
@@ -470,7 +475,7 @@ def train(
         from rewardlab.cli_pal import train_pal_command
 
         train_pal_command(
-            model, data, out_dir, prototypes=prototypes, projection=head, epochs=epochs, batch_size=batch_size,
+            model, data, out_dir, prototypes=prototypes, projection=head or "mlp", epochs=epochs, batch_size=batch_size,
             lr=lr, weight_decay=weight_decay, max_length=max_length, eval_data=eval_data,
             eval_fraction=eval_fraction, on_bad=on_bad, seed=seed, device=device, limit=limit, plot=plot,
             progress=_TrainProgress(err),
@@ -485,6 +490,7 @@ def train(
     epochs = 1.0 if epochs is None else epochs
     batch_size = 8 if batch_size is None else batch_size
     lr = 2e-5 if lr is None else lr
+    head = "linear" if head is None else head
     try:
         settings = TrainSettings(
             epochs=epochs, batch_size=batch_size, grad_accum=grad_accum, lr=lr, weight_decay=weight_decay,

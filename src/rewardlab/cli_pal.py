@@ -44,7 +44,7 @@ def train_pal_command(
         _fail(RewardLabError(f"--epochs of pal must be a whole number, got {epochs}"))
     try:
         settings = PalSettings(
-            prototypes=prototypes, projection=projection, epochs=30 if epochs is None else int(epochs),
+            prototypes=prototypes, projection=projection, epochs=15 if epochs is None else int(epochs),
             batch_size=64 if batch_size is None else batch_size, lr=3e-3 if lr is None else lr,
             weight_decay=weight_decay, max_length=max_length,
             eval_fraction=0.0 if eval_data is not None else eval_fraction, on_bad=on_bad, seed=seed,

@@ -84,7 +84,7 @@ def one_thread() -> Iterator[None]:
 
 
 def fit_weights(
-    diff: Any, prior: Sequence[float], *, steps: int = 300, lr: float = 0.1, l2: float = 0.05
+    diff: Any, prior: Sequence[float], *, steps: int = 300, lr: float = 0.1, l2: float = 0.01
 ) -> Any:
     """Simplex weights ``w = softmax(theta)`` minimising ``mean_i -log sigmoid(diff_i . w) + l2 * ||theta -
     theta_0||^2`` with ``theta_0 = log(prior)``, by full-batch Adam from ``theta_0`` (deterministic).
@@ -151,8 +151,8 @@ class PalModel:
         encoder: str,
         *,
         prototypes: int = 3,
-        dim: int = 32,
-        hidden: int = 256,
+        dim: int = 8,
+        hidden: int = 64,
         projection: str = "mlp",
         max_length: int = 256,
         normalize: bool = False,
@@ -268,7 +268,7 @@ class PalModel:
             self.user_weights_ = t.cat([self.user_weights_, w]) if self.user_weights_ is not None else w
 
     def fit_user(
-        self, pairs: Sequence[Mapping[str, Any]], *, steps: int = 300, lr: float = 0.1, l2: float = 0.05
+        self, pairs: Sequence[Mapping[str, Any]], *, steps: int = 300, lr: float = 0.1, l2: float = 0.01
     ) -> list[float]:
         """Few-shot weights of a new user from their pairs ``{prompt?, chosen, rejected}`` (``f`` and the
         prototypes frozen).

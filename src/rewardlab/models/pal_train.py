@@ -119,22 +119,25 @@ class PalSettings:
 
     Model: ``prototypes`` (K), ``dim``, ``hidden``, ``projection`` (``"mlp"``/``"linear"``), encoder
     ``max_length`` / ``normalize`` / ``embed_batch_size``. Training: AdamW with ``lr`` and
-    ``weight_decay`` (on the projection), ``epochs`` of shuffled ``batch_size`` mini-batches, the user
-    logits start at small seeded Gaussian values (PAL starts them Gaussian too); ``eval_fraction`` of the
+    ``weight_decay`` (on the projection), ``epochs`` of shuffled ``batch_size`` mini-batches; the user
+    logits start at small seeded Gaussian values (PAL starts them Gaussian too) and have their own
+    ``weights_lr`` (Adam moves a parameter by about ``lr`` per step, and a user's logits must travel a few
+    units to reach a vertex of the simplex in a few hundred steps); ``eval_fraction`` of the
     pairs held out (seeded), ``log_every`` optimiser steps; ``on_bad``, ``seed``, ``device``.
     """
 
     prototypes: int = 3
-    dim: int = 32
-    hidden: int = 256
+    dim: int = 8
+    hidden: int = 64
     projection: str = "mlp"
     max_length: int = 256
     normalize: bool = False
     embed_batch_size: int = 32
-    epochs: int = 30
+    epochs: int = 15
     batch_size: int = 64
     lr: float = 3e-3
-    weight_decay: float = 1e-4
+    weights_lr: float = 0.1
+    weight_decay: float = 0.1
     eval_fraction: float = 0.1
     log_every: int = 20
     on_bad: str = "skip"
@@ -150,11 +153,20 @@ class PalSettings:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < lo:
                 p.append(f"`{name}` must be an integer >= {lo}, got {v!r}")
-        for name, lo, hi in (("lr", 0.0, 1.0), ("weight_decay", 0.0, 1.0), ("eval_fraction", 0.0, 0.9)):
+        for name, low, high in (
+            ("lr", 0.0, 1.0), ("weights_lr", 0.0, 10.0), ("weight_decay", 0.0, 1.0), ("eval_fraction", 0.0, 0.9)
+        ):  # fmt: skip
             v = getattr(self, name)
-            ok = not isinstance(v, bool) and isinstance(v, int | float) and math.isfinite(v) and lo <= v <= hi
-            if not ok or (name == "lr" and v == 0):
-                p.append(f"`{name}` must be a number in {'(' if name == 'lr' else '['}{lo}, {hi}], got {v!r}")
+            ok = (
+                not isinstance(v, bool)
+                and isinstance(v, int | float)
+                and math.isfinite(v)
+                and low <= v <= high
+            )
+            if not ok or (name.endswith("lr") and v == 0):
+                p.append(
+                    f"`{name}` must be a number in {'(' if name.endswith('lr') else '['}{low}, {high}], got {v!r}"
+                )
         if self.projection not in PROJECTIONS:
             p.append(f"`projection` must be 'linear' or 'mlp', got {self.projection!r}")
         if self.on_bad not in ("skip", "error"):
@@ -218,7 +230,8 @@ def fit_pal(
     opt = t.optim.AdamW(
         [
             {"params": list(model.f_.parameters()), "weight_decay": st.weight_decay},
-            {"params": [protos, logits], "weight_decay": 0.0},
+            {"params": [protos], "weight_decay": 0.0},
+            {"params": [logits], "weight_decay": 0.0, "lr": st.weights_lr},
         ],
         lr=st.lr,
     )
@@ -282,7 +295,7 @@ def fit_pal(
     model.prototypes_ = protos.detach().clone()
     model.users_ = users
     model.user_weights_ = t.softmax(logits.detach(), dim=-1).clone()
-    final = next((r for r in reversed(history) if r["split"] == "eval"), {})
+    final: dict[str, Any] = next((r for r in reversed(history) if r["split"] == "eval"), {})
     result = PalResult(
         steps=step, examples=seen, train_seconds=train_seconds, embed_seconds=embed_seconds,
         examples_per_s=seen / train_seconds if train_seconds else 0.0,
