@@ -20,9 +20,10 @@ What we do here, and what differs:
   ``c`` does not depend on ``z``: a user's reward is a convex mixture of ``K`` prototype reward
   functions up to a per-user constant, so every comparison's logit ``r_u(y+) - r_u(y-)`` is *linear* in
   ``w_u`` (the mixture-of-reward-functions reading of MiCRo, Shen et al. 2025, and of reward
-  factorisation). That makes :meth:`PalModel.fit_user` a convex problem (logistic regression on the
-  simplex): it starts at the population's mean weights and runs full-batch Adam on the logits with an L2
-  pull towards that start, so it has no random element and always returns the same weights;
+  factorisation). So the few-shot loss of :meth:`PalModel.fit_user` is convex in ``w`` (logistic
+  regression on the simplex); we optimise it through the softmax logits, as PAL does, with full-batch
+  Adam from the population's mean weights and an L2 pull back towards them (with 5-20 pairs the pull
+  matters). There is no random element: the same pairs always give the same weights;
 - PAL-B's prompt-conditioned ideal points (``a_u(prompt) = sum_k w_uk g_k(prompt)``) are not built: the
   prompt enters through ``f`` instead. VPL (Poddar et al. 2024) infers a user latent with an encoder over
   the user's labelled pairs; we fit the ``K`` weights directly, which needs no extra network and stays
@@ -233,6 +234,8 @@ class PalModel:
     def weights_of(self, user: str) -> list[float]:
         """A known user's simplex weights; ``KeyError`` for an unknown user."""
         self._check_fitted()
+        if str(user) not in self.users_:
+            raise KeyError(f"unknown user {user!r}: the model knows {len(self.users_)} users")
         return [float(x) for x in self.user_weights_[self.users_.index(str(user))]]
 
     def population_weights(self) -> list[float]:
