@@ -251,3 +251,20 @@ def test_cli_train_pal(bert_base: Path, tmp_path: Path) -> None:
     }
     bad = CliRunner().invoke(app, [*args[:8], "--prototypes", "0"])
     assert bad.exit_code == 2 and "`prototypes` must be an integer >= 1" in bad.output
+
+
+def test_float32_whatever_the_default_dtype(two_groups: dict[str, Any]) -> None:
+    """Another test module sets torch's default dtype to float64 for the whole process; PAL's tensors and
+    the few-shot fit stay float32."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        m = PalModel("unused", prototypes=2, dim=3, hidden=4)
+        m.build(6)
+        assert {p.dtype for p in m.f_.parameters()} == {torch.float32}
+        assert m.prototypes_.dtype == torch.float32
+        pal, _ = two_groups["models"][2]
+        w = pal.fit_user(two_group_rows(3, 1, seed=5)[:2])
+        assert sum(w) == pytest.approx(1.0)
+    finally:
+        torch.set_default_dtype(before)

@@ -111,7 +111,7 @@ class Embedder:
                     for x, v in zip(chunk, vecs.float().cpu(), strict=True):
                         self._cache[(side, x)] = v.clone()
         if not texts:
-            return t.zeros((0, self.dim))
+            return t.zeros((0, self.dim), dtype=t.float32)
         return t.stack([self._cache[(side, x)] for x in texts])
 
 

@@ -94,7 +94,7 @@ def fit_weights(
     ``prior``: ``K`` weights on the simplex (the start, and where the L2 term pulls). Returns ``(K,)``.
     """
     t = torch()
-    theta0 = t.log(t.tensor([float(x) for x in prior]).clamp(min=1e-6))
+    theta0 = t.log(t.tensor([float(x) for x in prior], dtype=diff.dtype).clamp(min=1e-6))
     theta = theta0.clone().requires_grad_(True)
     opt = t.optim.Adam([theta], lr=lr)
     with one_thread():
@@ -209,18 +209,21 @@ class PalModel:
     def build(self, in_dim: int, *, seed: int = 0) -> None:
         """Fresh projection and prototypes (seeded): Gaussian prototypes with unit expected norm, as PAL."""
         t = torch()
+        f32 = t.float32  # explicit: never the process's default dtype (a caller may have changed it)
         gen = t.Generator().manual_seed(seed)
         with t.random.fork_rng():
             t.manual_seed(seed)
             if self.projection == "mlp":
                 self.f_ = t.nn.Sequential(
-                    t.nn.Linear(in_dim, self.hidden), t.nn.GELU(), t.nn.Linear(self.hidden, self.dim)
+                    t.nn.Linear(in_dim, self.hidden, dtype=f32),
+                    t.nn.GELU(),
+                    t.nn.Linear(self.hidden, self.dim, dtype=f32),
                 )
             else:
-                self.f_ = t.nn.Sequential(t.nn.Linear(in_dim, self.dim))
-        self.prototypes_ = t.randn(self.prototypes, self.dim, generator=gen) / math.sqrt(self.dim)
-        self.feature_mean_ = t.zeros(in_dim)
-        self.feature_std_ = t.ones(in_dim)
+                self.f_ = t.nn.Sequential(t.nn.Linear(in_dim, self.dim, dtype=f32))
+        self.prototypes_ = t.randn(self.prototypes, self.dim, generator=gen, dtype=f32) / math.sqrt(self.dim)
+        self.feature_mean_ = t.zeros(in_dim, dtype=f32)
+        self.feature_std_ = t.ones(in_dim, dtype=f32)
 
     def project(self, feats: Any) -> Any:
         """``f`` of standardised features: ``(n, in)`` -> ``(n, dim)``."""
@@ -362,7 +365,9 @@ class PalModel:
         tensors.update(
             prototypes=self.prototypes_.contiguous(),
             user_weights=(
-                self.user_weights_ if self.user_weights_ is not None else t.zeros(0, self.prototypes)
+                self.user_weights_
+                if self.user_weights_ is not None
+                else t.zeros(0, self.prototypes, dtype=t.float32)
             ).contiguous(),
             feature_mean=self.feature_mean_.contiguous(),
             feature_std=self.feature_std_.contiguous(),

@@ -226,9 +226,11 @@ def fit_pal(
     model.build(fc.shape[1], seed=st.seed)
     both = t.cat([fc[:n], fr[:n]])
     model.feature_mean_ = both.mean(dim=0)
-    model.feature_std_ = both.std(dim=0).clamp(min=1e-6) if len(both) > 1 else t.ones(both.shape[1])
+    model.feature_std_ = (
+        both.std(dim=0).clamp(min=1e-6) if len(both) > 1 else t.ones(both.shape[1], dtype=t.float32)
+    )
     gen = t.Generator().manual_seed(st.seed + 1)
-    logits = (0.1 * t.randn(len(users), st.prototypes, generator=gen)).requires_grad_(True)
+    logits = (0.1 * t.randn(len(users), st.prototypes, generator=gen, dtype=t.float32)).requires_grad_(True)
     protos = model.prototypes_.clone().requires_grad_(True)
     margin = t.tensor([r.margin for r in every], dtype=t.float32)
     u_train = t.tensor([uid[r.user] for r in train], dtype=t.long)
