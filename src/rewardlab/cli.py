@@ -410,19 +410,25 @@ def eval_(
         raise typer.Exit(1)
 
 
-TRAIN_KINDS = ("bt", "listwise", "prm", "implicit-prm")
+TRAIN_KINDS = ("bt", "listwise", "prm", "implicit-prm", "pal")
 
 
 @app.command()
 def train(
-    kind: Annotated[str, typer.Argument(help="bt (Bradley-Terry), listwise, prm (process) or implicit-prm")],
+    kind: Annotated[
+        str,
+        typer.Argument(help="bt (Bradley-Terry), listwise, prm (process), implicit-prm or pal (pluralistic)"),
+    ],
     model: Annotated[str, typer.Option("--model", "-m", help="Base checkpoint directory (transformers)")],
     data: Annotated[Path, typer.Option("--data", "-d", help="Training rows: .jsonl, .jsonl.gz or .parquet")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where the trained model is saved")],
     max_length: Annotated[int, typer.Option(help="Tokens per text, special tokens included")] = 512,
-    epochs: Annotated[float, typer.Option(help="Passes over the data (may be fractional)")] = 1.0,
-    batch_size: Annotated[int, typer.Option(help="Examples (pairs, lists, solutions) per forward pass")] = 8,
-    lr: Annotated[float, typer.Option(help="Peak learning rate (AdamW, linear decay)")] = 2e-5,
+    epochs: Annotated[float | None, typer.Option(help="Passes over the data (default 1; pal: 15)")] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(help="Examples (pairs, lists, solutions) per forward pass (default 8; pal: 64)"),
+    ] = None,
+    lr: Annotated[float | None, typer.Option(help="Peak learning rate (default 2e-5; pal: 3e-3)")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the split, the batch order and the head")] = 0,
     grad_accum: Annotated[int, typer.Option(help="Forward passes per optimiser step")] = 1,
     eval_data: Annotated[
@@ -435,7 +441,12 @@ def train(
     resume_from: Annotated[Path | None, typer.Option(help="Continue from this checkpoint directory")] = None,
     truncation: Annotated[str, typer.Option(help="prefix (shared prefix first), left or right")] = "prefix",
     overflow: Annotated[str, typer.Option(help="truncate or drop over-long examples (counted)")] = "truncate",
-    head: Annotated[str, typer.Option(help="linear (plain transformers loads it) or mlp")] = "linear",
+    head: Annotated[
+        str | None,
+        typer.Option(
+            help="linear (plain transformers loads it, the default) or mlp; pal: its projection (default mlp)"
+        ),
+    ] = None,
     center_coef: Annotated[float | None, typer.Option(help="Reward centring coefficient")] = None,
     warmup_ratio: Annotated[float, typer.Option(help="Share of steps with a linear warm-up")] = 0.0,
     weight_decay: Annotated[float, typer.Option(help="AdamW weight decay")] = 0.0,
@@ -454,17 +465,32 @@ def train(
         str, typer.Option(help="implicit-prm: 'init' (frozen copy of --model) or 'none'")
     ] = "init",
     plot: Annotated[bool, typer.Option(help="Write training-curve.png and report.html into --out")] = True,
+    prototypes: Annotated[int, typer.Option(help="pal: number of prototypes K (--head: the projection)")] = 3,
 ) -> None:
     """Train a reward model and save it as a Hugging Face checkpoint in --out (plus metrics.jsonl,
     training.json with every bad row and truncation count, and a training-curve PNG)."""
     if kind not in TRAIN_KINDS:
         _fail(ConfigError(f"KIND must be one of {', '.join(TRAIN_KINDS)}, got {kind!r}"))
+    if kind == "pal":
+        from rewardlab.cli_pal import train_pal_command
+
+        train_pal_command(
+            model, data, out_dir, prototypes=prototypes, projection=head or "mlp", epochs=epochs, batch_size=batch_size,
+            lr=lr, weight_decay=weight_decay, max_length=max_length, eval_data=eval_data,
+            eval_fraction=eval_fraction, on_bad=on_bad, seed=seed, device=device, limit=limit, plot=plot,
+            progress=_TrainProgress(err),
+        )  # fmt: skip
+        return
     try:
         from rewardlab.models.run import train_reward_model
         from rewardlab.models.settings import TrainSettings
     except ImportError as exc:
         _fail(exc)
         return
+    epochs = 1.0 if epochs is None else epochs
+    batch_size = 8 if batch_size is None else batch_size
+    lr = 2e-5 if lr is None else lr
+    head = "linear" if head is None else head
     try:
         settings = TrainSettings(
             epochs=epochs, batch_size=batch_size, grad_accum=grad_accum, lr=lr, weight_decay=weight_decay,

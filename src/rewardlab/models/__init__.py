@@ -4,6 +4,8 @@
   linear or MLP head), listwise and process (PRM) reward models; counted truncation, bad rows reported;
 - :class:`TrainSettings`: every training option, validated on construction;
 - :class:`RewardModel` (registered as ``reward_model``): a saved model as a batched reward;
+- :class:`PalModel` / :func:`train_pal` (``rewardlab train pal``; reward ``pal_reward``): PAL-style
+  pluralistic reward models on a frozen encoder, per-user weights, few-shot fitting of new users;
 - :func:`load_model` / :func:`save_model`: Hugging Face directories with a ``rewardlab`` config block;
 - :mod:`.losses`: the loss formulas as tensor functions; :mod:`.encode`: text rendering and truncation;
   :mod:`.data`: training rows with bad-row reporting.
@@ -21,10 +23,13 @@ from rewardlab.models.settings import TrainSettings
 
 if TYPE_CHECKING:
     from rewardlab.models.checkpoint import load_model, save_model
+    from rewardlab.models.pal import PalModel
+    from rewardlab.models.pal_train import train_pal
     from rewardlab.models.reward import RewardModel
     from rewardlab.models.run import train_reward_model
 
 __all__ = [
+    "PalModel",
     "Ranked",
     "RankedData",
     "RewardModel",
@@ -32,6 +37,7 @@ __all__ = [
     "load_model",
     "read_ranked",
     "save_model",
+    "train_pal",
     "train_reward_model",
 ]
 
@@ -40,6 +46,8 @@ _LAZY = {
     "load_model": ("rewardlab.models.checkpoint", "load_model"),
     "save_model": ("rewardlab.models.checkpoint", "save_model"),
     "train_reward_model": ("rewardlab.models.run", "train_reward_model"),
+    "PalModel": ("rewardlab.models.pal", "PalModel"),
+    "train_pal": ("rewardlab.models.pal_train", "train_pal"),
 }
 
 

@@ -232,6 +232,11 @@ BUILTINS: dict[str, tuple[str, str, str]] = {
         "a saved reward model (Bradley-Terry, listwise or PRM checkpoint) scoring prompt + completion",
         "models",
     ),
+    "pal_reward": (
+        "rewardlab.models.pal_reward:PalReward",
+        "a saved PAL pluralistic reward model: -||f(prompt, completion) - a_u||^2 for the sample's user",
+        "models",
+    ),
 }
 
 for _name, (_target, _doc, _group) in BUILTINS.items():
