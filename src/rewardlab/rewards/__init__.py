@@ -232,6 +232,11 @@ BUILTINS: dict[str, tuple[str, str, str]] = {
         "a saved reward model (Bradley-Terry, listwise or PRM checkpoint) scoring prompt + completion",
         "models",
     ),
+    "reference_likelihood": (
+        "rewardlab.models.likelihood:ReferenceLikelihood",
+        "log p(reference | prompt + completion + bridge) under a causal LM (sum or per-token mean)",
+        "models",
+    ),
 }
 
 for _name, (_target, _doc, _group) in BUILTINS.items():
