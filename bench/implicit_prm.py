@@ -124,18 +124,27 @@ def main() -> None:
         t0 = time.perf_counter()
         lik = ReferenceLikelihood(str(base), bridge="\nThe answer is ", batch_size=8, max_length=a.max_length,
                                   threads=a.threads)  # fmt: skip
-        with_ref = [Sample(prompt=h["question"] + "\n", completion=h["solution"], reference=h["gold"]) for h in held]
+        with_ref = [
+            Sample(prompt=h["question"] + "\n", completion=h["solution"], reference=h["gold"]) for h in held
+        ]
         reasoning = [
             Sample(prompt=h["question"] + "\n", completion="\n".join(h["solution"].splitlines()[:-1]), reference=h["gold"])
             for h in held
         ]  # fmt: skip
-        for name, ss in (("reference_likelihood", with_ref), ("reference_likelihood, reasoning only", reasoning)):
+        for name, ss in (
+            ("reference_likelihood", with_ref),
+            ("reference_likelihood, reasoning only", reasoning),
+        ):
             res = lik.score_batch(ss)
             bad = [i for i, r in enumerate(res) if not r.ok]
             ok = [i for i, r in enumerate(res) if r.ok]
-            value = auc_ci([float(res[i].score or 0.0) for i in ok], [labels[i] for i in ok], [problems[i] for i in ok])
+            value = auc_ci(
+                [float(res[i].score or 0.0) for i in ok], [labels[i] for i in ok], [problems[i] for i in ok]
+            )
             report[name] = {"auc": value[0], "ci": value[1:], "errors": len(bad)}
-            print(f"{name}: AUC {value[0]:.3f} [{value[1]:.3f}, {value[2]:.3f}] on {len(ok)} ({len(bad)} errors)")
+            print(
+                f"{name}: AUC {value[0]:.3f} [{value[1]:.3f}, {value[2]:.3f}] on {len(ok)} ({len(bad)} errors)"
+            )
         report["likelihood_seconds"] = time.perf_counter() - t0
         del lik
 
@@ -144,7 +153,9 @@ def main() -> None:
         st = TrainSettings(epochs=1.0, batch_size=a.batch_size, lr=a.lr, max_length=a.max_length, device="cpu",
                            seed=0, warmup_ratio=0.1, log_every=10)  # fmt: skip
         t0 = time.perf_counter()
-        result = train_reward_model("implicit-prm", base, d / "train.jsonl", out, st, prm_options={"beta": a.beta})
+        result = train_reward_model(
+            "implicit-prm", base, d / "train.jsonl", out, st, prm_options={"beta": a.beta}
+        )
         wall = time.perf_counter() - t0
         training = json.loads((out / "training.json").read_text(encoding="utf-8"))
         report["training"] = {"wall_seconds": wall, "train_seconds": result.train_seconds, "steps": result.steps,
@@ -159,7 +170,7 @@ def main() -> None:
         scorer_ref = None
         from rewardlab.models.implicit import ImplicitScorer
 
-        scorer = ImplicitScorer(lm)
+        scorer = ImplicitScorer(lm, str(out))
         scorer_ref = scorer.task.reference
         trained = lm.model
         lm.model = scorer_ref  # score with pi = pi_ref: the untrained state
@@ -177,7 +188,9 @@ def main() -> None:
         scores = [float(r.score) if r.ok and r.score is not None else float("nan") for r in res]
         value = auc_ci(scores, labels, problems)
         report["after"] = {"auc": value[0], "ci": value[1:], "errors": sum(not r.ok for r in res)}
-        print(f"after training: outcome AUC {value[0]:.3f} [{value[1]:.3f}, {value[2]:.3f}] on {len(held)} held-out")
+        print(
+            f"after training: outcome AUC {value[0]:.3f} [{value[1]:.3f}, {value[2]:.3f}] on {len(held)} held-out"
+        )
         shown = []
         for want in (1, 0):
             i = next(j for j, h in enumerate(held) if h["correct"] == want)

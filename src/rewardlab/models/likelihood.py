@@ -56,7 +56,14 @@ from typing import Any, ClassVar
 from rewardlab.core.reward import Reward
 from rewardlab.core.types import RewardResult, Sample
 from rewardlab.errors import ConfigError
-from rewardlab.models._deps import check_device, check_dtype, pick_device, pick_dtype, quiet_transformers, torch
+from rewardlab.models._deps import (
+    check_device,
+    check_dtype,
+    pick_device,
+    pick_dtype,
+    quiet_transformers,
+    torch,
+)
 
 NORMALIZE = ("sum", "mean")
 MULTI = ("max", "mean")
@@ -103,7 +110,9 @@ class ReferenceLikelihood(Reward):
         problems = []
         p = Path(str(path))
         if not (p / "config.json").is_file():
-            problems.append(f"`path` of {what} must be a causal LM directory (with config.json), got {str(path)!r}")
+            problems.append(
+                f"`path` of {what} must be a causal LM directory (with config.json), got {str(path)!r}"
+            )
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             problems.append(f"`batch_size` of {what} must be an integer >= 1, got {batch_size!r}")
         if max_length is not None and (
@@ -200,7 +209,9 @@ class ReferenceLikelihood(Reward):
             return RewardResult.failure(error)
         values = [v / n if self.normalize == "mean" else v for v, n, _ in scored]
         if not all(math.isfinite(v) for v in values):
-            return RewardResult.failure(ValueError(f"the model returned a non-finite log-likelihood ({values})"))
+            return RewardResult.failure(
+                ValueError(f"the model returned a non-finite log-likelihood ({values})")
+            )
         info: dict[str, Any] = {"truncated": any(c for _, _, c in scored)}
         if self.multi == "max" or len(values) == 1:
             best = values.index(max(values))
@@ -228,8 +239,9 @@ class ReferenceLikelihood(Reward):
                 raise ValueError(f"the reference {ref!r} encodes to no tokens")
             if budget < (0 if head else 1):
                 raise ValueError(
-                    f"the reference alone has {len(rid)} tokens, over max_length {lm.max_len} with the "
-                    f"context cut away; a cut reference would not be comparable, so it is not scored"
+                    f"the reference has {len(rid)} tokens: with {len(head)} start token(s) it does not fit "
+                    f"max_length {lm.max_len} even with the whole context cut away (a cut reference would "
+                    "not be comparable, so it is not scored)"
                 )
             kept = ctx[len(ctx) - budget :] if len(ctx) > budget else ctx
             if not head and not kept:
@@ -250,7 +262,8 @@ def references_of(value: Any) -> list[str]:
     shown = repr(value) if len(repr(value)) < 80 else repr(value)[:77] + "..."
     raise ValueError(
         "reference_likelihood needs `reference` to be a non-empty string or a non-empty list of non-empty "
-        f"strings, got {type(value).__name__} {shown}" + (" (convert numbers with str())" if isinstance(value, int | float) else "")
+        f"strings, got {type(value).__name__} {shown}"
+        + (" (convert numbers with str())" if isinstance(value, int | float) else "")
     )
 
 
@@ -286,7 +299,9 @@ def score_units(lm: _LM, units: Sequence[Unit], batch_size: int) -> list[float]:
             logits = lm.model(input_ids=ids.to(lm.device), attention_mask=mask.to(lm.device), **kwargs).logits
             if not lm.keep:
                 logits = logits[:, lo:hi]
-            logp = t.log_softmax(logits.float(), dim=-1)  # (B, hi - lo, V): position lo + j predicts lo + j + 1
+            logp = t.log_softmax(
+                logits.float(), dim=-1
+            )  # (B, hi - lo, V): position lo + j predicts lo + j + 1
             for row, (i, u) in enumerate(zip(idx, batch, strict=True)):
                 pos = t.arange(u.start, len(u.ids))
                 target = ids[row, u.start : len(u.ids)].to(logp.device)
