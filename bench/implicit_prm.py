@@ -20,7 +20,7 @@ held out and the next ``--train`` problems trained on (a problem-level split: no
    stated answer; the ``reasoning only`` row drops that last line, leaving the reasoning alone.
 
 Run: ``PYTHONPATH=src .venv/bin/python bench/implicit_prm.py [--train 30] [--held 30] [--json out.json]``
-(about 15-20 minutes of CPU on two threads with the defaults).
+(about 25 minutes of CPU on two threads with the defaults, on a loaded machine; almost all training).
 """
 
 from __future__ import annotations
