@@ -96,6 +96,9 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=4)
     ap.add_argument("--max-length", type=int, default=384)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument(
+        "--baseline-only", action="store_true", help="only the reference_likelihood rows (no training)"
+    )
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -147,6 +150,12 @@ def main() -> None:
             )
         report["likelihood_seconds"] = time.perf_counter() - t0
         del lik
+        if a.baseline_only:
+            report["cpu_seconds"] = time.process_time() - cpu0
+            print(f"CPU time {report['cpu_seconds']:.0f} s")
+            if a.json:
+                a.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
+            return
 
         # 2. train
         out = d / "iprm"

@@ -178,3 +178,37 @@ def test_the_model_is_loaded_once_and_never_pickled(llama_base: Path) -> None:
     assert clone._loaded is None and clone.path == reward.path and len(pickle.dumps(reward)) < 2000
     entry = rl.REGISTRY.get("reference_likelihood")
     assert entry.group == "models" and entry.factory() is ReferenceLikelihood
+
+
+def test_a_tokenizer_without_bos_gets_none_unless_the_context_is_empty(
+    llama_base: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    import _tiny
+    from tokenizers import processors
+
+    d = tmp_path / "nobos"
+    shutil.copytree(llama_base, d)
+    tok = _tiny.tokenizer(bos_eos=True)
+    tok.backend_tokenizer.post_processor = processors.TemplateProcessing(single="$A")
+    tok.save_pretrained(str(d))
+    tok, model = plain(d)
+    assert tok("two")["input_ids"] == tok("two", add_special_tokens=False)["input_ids"]  # no BOS added
+
+    def by_hand(ids: list[int], n_ref: int) -> float:
+        with torch.no_grad():
+            logits = model(input_ids=torch.tensor([ids])).logits[0]
+        return sum(
+            float(torch.log_softmax(logits[j - 1], -1)[ids[j]]) for j in range(len(ids) - n_ref, len(ids))
+        )
+
+    reward = ReferenceLikelihood(str(d))
+    ctx, ref = (
+        tok("how so", add_special_tokens=False)["input_ids"],
+        tok("two", add_special_tokens=False)["input_ids"],
+    )
+    got = reward(Sample(prompt="how", completion=" so", reference="two"))
+    assert got.score == pytest.approx(by_hand([*ctx, *ref], 1), abs=1e-5)  # exactly what the tokenizer gives
+    empty = reward(Sample(prompt="", completion="", reference="two"))
+    assert empty.score == pytest.approx(by_hand([tok.bos_token_id, *ref], 1), abs=1e-5)

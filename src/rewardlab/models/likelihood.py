@@ -30,6 +30,9 @@ Choices, and why:
   the joint one. Put the space on the side the tokenizer attaches it to (bridge ``"\\nThe answer is"``,
   reference ``" Paris"``); tokenizers that split digits (SmolLM2, Llama 3) give the same ids either way
   for numbers.
+- **Special tokens**: the tokenizer's own prefix (a BOS) starts every sequence, as when it encodes the
+  joint text; a tokenizer without one (SmolLM2) gets none, except that an empty context starts from BOS
+  (else EOS) so the reference's first token has something to be predicted from.
 - **Over-long inputs** lose the start of the context (the prompt first), never the reference
   (``info["truncated"]``). A reference that alone does not fit beside one context token is a per-sample
   error, not a truncated score: the log-likelihood of part of an answer is not comparable with that of
@@ -170,14 +173,11 @@ class ReferenceLikelihood(Reward):
             with quiet_transformers():
                 model = transformers().AutoModelForCausalLM.from_pretrained(self.path, dtype=dtype)
             model.to(device).eval()
-            wrap = Wrap.of(tok)
-            start = list(wrap.prefix)
-            if not start:  # no BOS: condition an empty context on BOS/EOS when the tokenizer has one
-                first = tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id
-                start = [first] if first is not None else []
+            prefix = Wrap.of(tok).prefix  # what the tokenizer puts first (BOS), often nothing
+            fallback = tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id
             keep = "logits_to_keep" in inspect.signature(model.forward).parameters
             max_len = self.max_length or _position_limit(model, tok)
-            self._loaded = _LM(model, tok, device, max_len, tuple(start), keep)
+            self._loaded = _LM(model, tok, device, max_len, tuple(prefix), fallback, keep)
         return self._loaded
 
     # -- scoring ------------------------------------------------------------------------------------
@@ -230,7 +230,7 @@ class ReferenceLikelihood(Reward):
         refs = references_of(s.reference)
         context = render(lm.tok, s.prompt, s.completion) + self.bridge
         ctx = list(lm.tok(context, add_special_tokens=False)["input_ids"]) if context else []
-        head = list(lm.start)
+        head = list(lm.prefix)
         out = []
         for ref in refs:
             rid = list(lm.tok(ref, add_special_tokens=False)["input_ids"])
@@ -244,9 +244,12 @@ class ReferenceLikelihood(Reward):
                     "not be comparable, so it is not scored)"
                 )
             kept = ctx[len(ctx) - budget :] if len(ctx) > budget else ctx
-            if not head and not kept:
-                raise ValueError("nothing precedes the reference (empty context and no BOS/EOS token)")
-            ids = head + kept + rid
+            first = head
+            if not head and not kept:  # an empty context, and the tokenizer adds no BOS: start from BOS/EOS
+                if lm.fallback is None:
+                    raise ValueError("nothing precedes the reference (empty context and no BOS/EOS token)")
+                first = [lm.fallback]
+            ids = first + kept + rid
             out.append(Unit(index, tuple(ids), len(ids) - len(rid), len(kept) < len(ctx)))
         return out
 
@@ -273,7 +276,8 @@ class _LM:
     tok: Any
     device: Any
     max_len: int
-    start: tuple[int, ...]  # what every sequence starts with (BOS), may be empty
+    prefix: tuple[int, ...]  # what the tokenizer puts before a text (BOS), may be empty
+    fallback: int | None  # BOS or EOS: the start of an empty context when ``prefix`` is empty
     keep: bool  # the forward takes logits_to_keep
 
 
