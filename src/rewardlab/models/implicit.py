@@ -10,8 +10,8 @@ reward of step ``k`` is ``q_{end of k} - q_{end of k-1}``, i.e. ``beta`` times t
 the step's tokens (:func:`rewardlab.credit.implicit_process_rewards` computes the same from log-probs).
 
 The reference is explicit: ``reference="init"`` (the default) is a frozen copy of the starting
-checkpoint, whose path is recorded in the saved config (``rewardlab.reference``) so that scoring loads the
-same one; ``reference="none"`` uses ``log pi_ref = 0`` (the reward is then ``beta * log pi`` of the
+checkpoint, recorded in the saved config (``rewardlab.reference``, as passed, with its absolute and its
+checkpoint-relative path: :mod:`.implicit_ref`) so that scoring loads the same one even after a move; ``reference="none"`` uses ``log pi_ref = 0`` (the reward is then ``beta * log pi`` of the
 response). Steps are the response split at ``separator`` (``"\\n"`` by default, GSM8K's one step per line).
 
 Training rows: ``{prompt|question|problem, completion|solution|response, correct|is_correct}``, or the
@@ -31,6 +31,7 @@ from rewardlab.core.types import RewardResult, Sample
 from rewardlab.errors import ConfigError
 from rewardlab.eval.datasets import BadRecord, sha256_of
 from rewardlab.io import BadRow, read_rows
+from rewardlab.models import implicit_ref
 from rewardlab.models._deps import torch
 from rewardlab.models.encode import Wrap
 from rewardlab.models.losses import implicit_prm_loss
@@ -258,9 +259,12 @@ def prepare(model: str | Path, data: str | Path, st: Any, *, eval_data: str | Pa
     else:
         train_rows, held_rows = _split_by_prompt(rows, st.eval_fraction, st.seed, split)
     m, tok = load_causal(ckpt or model)
-    ref_path = str(Path(model).resolve())
-    if ckpt is not None:  # resuming: the reference is the one the run started from
-        ref_path = str(meta(m.config).get("reference") or ref_path)
+    recorded = implicit_ref.record(model)  # what the user passed, and its absolute path if local
+    ref_path: str = recorded["reference_path"] or str(model)
+    saved = meta(m.config) if ckpt is not None else {}
+    if saved.get("reference"):  # resuming: the reference is the one the run started from
+        recorded = {k: saved.get(k) for k in ("reference", "reference_path")}
+        ref_path = implicit_ref.resolve(saved, ckpt) or ref_path
     ref = None
     if reference == "init":
         ref, _ = load_causal(ref_path)
@@ -269,8 +273,9 @@ def prepare(model: str | Path, data: str | Path, st: Any, *, eval_data: str | Pa
             p.requires_grad_(False)
     train, c_train = encode_outcomes(train_rows, tok, separator=separator, max_length=st.max_length)
     held, c_held = encode_outcomes(held_rows, tok, separator=separator, max_length=st.max_length)
-    info = {"kind": "implicit-prm", "beta": beta, "reference": ref_path if reference == "init" else None,
-            "separator": separator, "max_length": st.max_length, "data_sha256": sha}  # fmt: skip
+    refs = recorded if reference == "init" else {"reference": None}
+    info = {"kind": "implicit-prm", "beta": beta, **refs, "separator": separator, "max_length": st.max_length,
+            "data_sha256": sha}  # fmt: skip
     reasons: dict[str, int] = {}
     for b in bad:
         reasons[b.reason.split(":")[0]] = reasons.get(b.reason.split(":")[0], 0) + 1
@@ -296,10 +301,17 @@ def _split_by_prompt(
 class ImplicitScorer:
     """Step rewards and the outcome reward of an implicit-PRM checkpoint (used by ``reward_model``)."""
 
-    def __init__(self, lm: Any) -> None:
+    def __init__(self, lm: Any, checkpoint: str | Path | None = None, override: str | None = None) -> None:
+        where = implicit_ref.resolve(lm.info, checkpoint, override)
         ref = None
-        if lm.info.get("reference"):
-            ref, _ = load_causal(lm.info["reference"])
+        if where is not None:
+            try:
+                ref, _ = load_causal(where)
+            except OSError as exc:  # e.g. a hub name that is not in the local cache
+                raise ConfigError(
+                    f"{checkpoint}: cannot load the implicit PRM's reference model {where!r} ({exc}); pass its "
+                    "directory with the `reference` option of reward_model"
+                ) from exc
             ref.to(lm.device).eval()
         self.task = ImplicitTask(lm.tok.pad_token_id, float(lm.info.get("beta", 0.05)), ref)
         self.separator = str(lm.info.get("separator", "\n"))

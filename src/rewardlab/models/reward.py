@@ -51,7 +51,8 @@ class RewardModel(Reward):
     that has it), ``truncation`` (``left`` keeps the end of a long text, the default; ``right``),
     ``normalize`` (subtract the training reward mean and divide by its std, both saved in the
     checkpoint), ``aggregate`` (PRM step scores to one score), ``threads`` (torch CPU threads per
-    process; None leaves torch's default).
+    process; None leaves torch's default), ``reference`` (implicit PRM: where its frozen reference model is,
+    overriding the one recorded in the checkpoint).
     """
 
     name = "reward_model"
@@ -70,6 +71,7 @@ class RewardModel(Reward):
         normalize: bool = False,
         aggregate: str = "min",
         threads: int | None = None,
+        reference: str | None = None,
     ) -> None:
         problems = []
         p = Path(str(path))
@@ -93,6 +95,10 @@ class RewardModel(Reward):
             )
         if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
             problems.append(f"`threads` of reward_model must be an integer >= 1 or None, got {threads!r}")
+        if reference is not None and (not isinstance(reference, str) or not reference):
+            problems.append(
+                f"`reference` of reward_model must be a model directory or name, got {reference!r}"
+            )
         for check in (
             lambda: check_device(device, what="reward_model"),
             lambda: check_dtype(dtype, what="reward_model"),
@@ -112,6 +118,7 @@ class RewardModel(Reward):
         self.normalize = normalize
         self.aggregate = aggregate
         self.threads = threads
+        self.reference = reference
         self._loaded: Any = None
 
     # -- loading ------------------------------------------------------------------------------------
@@ -138,6 +145,8 @@ class RewardModel(Reward):
                 raise ConfigError(
                     f"{self.path}: normalize=True but the checkpoint has no saved reward mean/std"
                 )
+            if self.reference is not None and info.get("kind") != "implicit-prm":
+                raise ConfigError(f"{self.path}: `reference` applies to implicit-PRM checkpoints only")
             self._loaded = _Loaded(model, tok, info, device, max_len, Wrap.of(tok))
         return self._loaded
 
@@ -151,7 +160,7 @@ class RewardModel(Reward):
             if lm.scorer is None:
                 from rewardlab.models.implicit import ImplicitScorer
 
-                lm.scorer = ImplicitScorer(lm)
+                lm.scorer = ImplicitScorer(lm, self.path, self.reference)
             return lm.scorer.score(lm, samples, self.batch_size)
         if lm.info.get("kind") == "prm":
             return score_steps(lm, samples, batch_size=self.batch_size, aggregate=self.aggregate)

@@ -17,6 +17,7 @@ from typing import Any
 from rewardlab.errors import ConfigError
 from rewardlab.models._deps import pick_device, pick_dtype, torch
 from rewardlab.models.checkpoint import load_backbone, save_model
+from rewardlab.models.implicit_ref import relative_to
 from rewardlab.models.settings import TrainSettings
 from rewardlab.models.trainer import TrainResult, fit, latest_checkpoint, split
 
@@ -72,7 +73,8 @@ def train_reward_model(
         raise ConfigError(f"{data}: no usable training examples ({json.dumps(report['data'])[:500]})")
 
     def save(m: Any, directory: Path, stats: dict[str, float]) -> None:
-        save_model(m, tok, directory, {**info, **stats})
+        extra = relative_to(info, directory) if kind == "implicit-prm" else {}  # the reference, from here
+        save_model(m, tok, directory, {**info, **extra, **stats})
 
     result = fit(
         model_obj,

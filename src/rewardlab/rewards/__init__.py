@@ -237,6 +237,11 @@ BUILTINS: dict[str, tuple[str, str, str]] = {
         "a saved PAL pluralistic reward model: -||f(prompt, completion) - a_u||^2 for the sample's user",
         "models",
     ),
+    "reference_likelihood": (
+        "rewardlab.models.likelihood:ReferenceLikelihood",
+        "log p(reference | prompt + completion + bridge) under a causal LM (sum or per-token mean)",
+        "models",
+    ),
 }
 
 for _name, (_target, _doc, _group) in BUILTINS.items():
