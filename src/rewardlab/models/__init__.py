@@ -3,6 +3,9 @@
 - :func:`train_reward_model` (``rewardlab train bt|listwise|prm``): Bradley-Terry (margin, centring,
   linear or MLP head), listwise and process (PRM) reward models; counted truncation, bad rows reported;
 - :class:`TrainSettings`: every training option, validated on construction;
+- :mod:`.ensemble`: K bootstrapped heads (``heads=K``) and ensemble scoring (``mean``, ``min``,
+  ``mean-std``) over heads and lists of models; :mod:`.attributes`: one regression head per attribute
+  (``rewardlab train attributes``), scored as a vector reward (``components``);
 - :class:`RewardModel` (registered as ``reward_model``): a saved model as a batched reward;
 - :func:`load_model` / :func:`save_model`: Hugging Face directories with a ``rewardlab`` config block;
 - :mod:`.losses`: the loss formulas as tensor functions; :mod:`.encode`: text rendering and truncation;
