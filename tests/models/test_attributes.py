@@ -53,11 +53,21 @@ def rated_rows(n: int, seed: int = 0) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def trained_attrs(tmp_path_factory: pytest.TempPathFactory, bert_base: Path) -> Path:
+def trained_attrs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny Llama (read at the last token) regressing both attributes; its loss falls smoothly at this
+    learning rate (a tiny BERT needed lr 1e-2 and escaped a predict-the-mean plateau only sometimes).
+    Built and trained in float32 whatever the session's default dtype (tests/credit/test_reference.py sets
+    float64 at import, which changes this trajectory in a full run)."""
     d = tmp_path_factory.mktemp("attrs")
     data = _tiny.write_jsonl(d / "rated.jsonl", rated_rows(200, seed=1))
-    st = TrainSettings(epochs=8, batch_size=16, lr=1e-2, max_length=64, eval_fraction=0.25, device="cpu")
-    train_reward_model("attributes", bert_base, data, d / "rm", st)
+    st = TrainSettings(epochs=8, batch_size=16, lr=3e-3, max_length=64, eval_fraction=0.25, device="cpu")
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float32)
+    try:
+        base = _tiny.llama_dir(d / "base")
+        train_reward_model("attributes", base, data, d / "rm", st)
+    finally:
+        torch.set_default_dtype(old)
     return d / "rm"
 
 
@@ -129,9 +139,9 @@ def test_attributes_learn_and_report_per_attribute_metrics(trained_attrs: Path) 
     train = [r for r in history if r["split"] == "train"]
     last = [r for r in history if r["split"] == "eval"][-1]
     assert train[-1]["loss"] < train[0]["loss"] / 3
-    # held-out target variances are about 2.25 (0 or 3) and 1.0 (0 or 2): both well below
-    assert last["pearson_positive"] > 0.85 and last["mse_positive"] < 1.0
-    assert last["pearson_polite"] > 0.85 and last["mse_polite"] < 0.8
+    # held-out target variances are about 2.25 (0 or 3) and 1.0 (0 or 2): both far below
+    assert last["pearson_positive"] > 0.9 and last["mse_positive"] < 0.3
+    assert last["pearson_polite"] > 0.9 and last["mse_polite"] < 0.3
     meta = json.loads((trained_attrs / "config.json").read_text())["rewardlab"]
     assert meta["kind"] == "attributes" and meta["attributes"] == NAMES
     info = json.loads((trained_attrs / "training.json").read_text())
