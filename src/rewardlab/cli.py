@@ -410,14 +410,16 @@ def eval_(
         raise typer.Exit(1)
 
 
-TRAIN_KINDS = ("bt", "listwise", "prm", "implicit-prm", "pal")
+TRAIN_KINDS = ("bt", "listwise", "prm", "implicit-prm", "attributes", "pal")
 
 
 @app.command()
 def train(
     kind: Annotated[
         str,
-        typer.Argument(help="bt (Bradley-Terry), listwise, prm (process), implicit-prm or pal (pluralistic)"),
+        typer.Argument(
+            help="bt (Bradley-Terry), listwise, prm (process), implicit-prm, attributes or pal (pluralistic)"
+        ),
     ],
     model: Annotated[str, typer.Option("--model", "-m", help="Base checkpoint directory (transformers)")],
     data: Annotated[Path, typer.Option("--data", "-d", help="Training rows: .jsonl, .jsonl.gz or .parquet")],
@@ -466,6 +468,10 @@ def train(
     ] = "init",
     plot: Annotated[bool, typer.Option(help="Write training-curve.png and report.html into --out")] = True,
     prototypes: Annotated[int, typer.Option(help="pal: number of prototypes K (--head: the projection)")] = 3,
+    heads: Annotated[int, typer.Option(help="bt/listwise: reward heads (an ensemble when > 1)")] = 1,
+    attributes: Annotated[
+        str | None, typer.Option(help="attributes: names a,b,c (default: the first row's numeric columns)")
+    ] = None,
 ) -> None:
     """Train a reward model and save it as a Hugging Face checkpoint in --out (plus metrics.jsonl,
     training.json with every bad row and truncation count, and a training-curve PNG)."""
@@ -497,6 +503,7 @@ def train(
             warmup_ratio=warmup_ratio, max_length=max_length, truncation=truncation, overflow=overflow,
             eval_fraction=0.0 if eval_data is not None else eval_fraction, eval_every=eval_every,
             save_every=save_every, head=head, center_coef=center_coef, on_bad=on_bad, seed=seed, device=device,
+            heads=heads,
         )  # fmt: skip
         default_sep = "\n" if kind == "implicit-prm" else "\n\n"
         sep = separator.encode().decode("unicode_escape") if separator is not None else default_sep
@@ -505,6 +512,7 @@ def train(
             result = train_reward_model(
                 kind, model, data, out_dir, settings, eval_data=eval_data, limit=limit,
                 resume=resume_from or resume or None, on_event=progress, prm_options=prm_options,
+                attributes=attributes.split(",") if attributes is not None else None,
             )  # fmt: skip
     except KeyboardInterrupt:
         err.print(
@@ -533,7 +541,11 @@ def train(
         try:
             from rewardlab.report.training import read_metrics, training_report, write_training_png
 
-            metric = {"prm": "step_accuracy", "implicit-prm": "outcome_accuracy"}.get(kind, "accuracy")
+            metric = {
+                "prm": "step_accuracy",
+                "implicit-prm": "outcome_accuracy",
+                "attributes": "pearson_mean",
+            }.get(kind, "accuracy")
             write_training_png(
                 read_metrics(out_dir / "metrics.jsonl"), out_dir / "training-curve.png", metric=metric
             )

@@ -3,6 +3,9 @@
 - :func:`train_reward_model` (``rewardlab train bt|listwise|prm``): Bradley-Terry (margin, centring,
   linear or MLP head), listwise and process (PRM) reward models; counted truncation, bad rows reported;
 - :class:`TrainSettings`: every training option, validated on construction;
+- :mod:`.ensemble`: K bootstrapped heads (``heads=K``) and ensemble scoring (``mean``, ``min``,
+  ``mean-std``) over heads and lists of models; :mod:`.attributes`: one regression head per attribute
+  (``rewardlab train attributes``), scored as a vector reward (``components``);
 - :class:`RewardModel` (registered as ``reward_model``): a saved model as a batched reward;
 - :class:`PalModel` / :func:`train_pal` (``rewardlab train pal``; reward ``pal_reward``): PAL-style
   pluralistic reward models on a frozen encoder, per-user weights, few-shot fitting of new users;

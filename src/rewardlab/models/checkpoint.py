@@ -17,7 +17,7 @@ from rewardlab.errors import ConfigError
 from rewardlab.models._deps import quiet_transformers, transformers
 from rewardlab.models.heads import attach_mlp_head, load_mlp_head
 
-KINDS = ("bt", "listwise", "prm", "implicit-prm")
+KINDS = ("bt", "listwise", "prm", "implicit-prm", "attributes")
 
 
 def meta(config: Any) -> dict[str, Any]:
@@ -57,6 +57,8 @@ def load_backbone(path: str | Path, *, kind: str, num_labels: int, head: str = "
     same = saved.get("kind") == kind or (
         saved.get("kind") in ("bt", "listwise") and kind in ("bt", "listwise")
     )
+    if kind in ("bt", "listwise", "attributes"):  # a different number of heads or attributes: a fresh head
+        same = same and getattr(config, "num_labels", None) == num_labels
     with quiet_transformers():
         model = model_class(kind).from_pretrained(
             str(path), num_labels=num_labels, ignore_mismatched_sizes=not same

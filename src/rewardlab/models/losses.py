@@ -9,7 +9,12 @@ from rewardlab.models._deps import torch
 
 
 def bradley_terry_loss(
-    chosen: Any, rejected: Any, margin: Any | None = None, *, center_coef: float | None = None
+    chosen: Any,
+    rejected: Any,
+    margin: Any | None = None,
+    *,
+    center_coef: float | None = None,
+    weight: Any | None = None,
 ) -> Any:
     """``mean_i -log sigmoid(r+_i - r-_i - m_i)`` (+ ``coef * mean_i (r+_i + r-_i)^2`` when ``center_coef``).
 
@@ -17,34 +22,57 @@ def bradley_terry_loss(
     ``margin``: ``(B,)`` or None (0): how far ahead the preferred response must be before the loss stops
     pushing (Llama 2's margin loss). The centring term (Eisenstein et al. 2023; TRL's
     ``center_rewards_coefficient``) pulls each pair's rewards towards a zero mean so scores stay
-    comparable across prompts. Returns a scalar tensor.
+    comparable across prompts. ``weight``: ``(B,)`` or None (1): a per-pair weight applied to both terms,
+    ``mean_i w_i * (loss_i)``, divided by ``B`` and not by ``sum_i w_i`` (a bootstrap weight of 0 removes a
+    pair, a Poisson(1) weight has mean 1, and a batch whose weights are all 0 gives 0, not 0/0). Returns a
+    scalar tensor.
     """
     t = torch()
     diff = chosen - rejected
     if margin is not None:
         diff = diff - margin
-    loss = -t.nn.functional.logsigmoid(diff).mean()
+    per = -t.nn.functional.logsigmoid(diff)
     if center_coef:
-        loss = loss + center_coef * ((chosen + rejected) ** 2).mean()
-    return loss
+        per = per + center_coef * (chosen + rejected) ** 2
+    if weight is not None:
+        per = per * weight
+    return per.mean()
 
 
-def listwise_loss(rewards: Any, mask: Any | None = None, *, center_coef: float | None = None) -> Any:
+def listwise_loss(
+    rewards: Any, mask: Any | None = None, *, center_coef: float | None = None, weight: Any | None = None
+) -> Any:
     """Softmax cross-entropy over each row's jointly scored responses, the first one being the target
     (YOJO-style listwise training): ``mean_i -log softmax(r_i)[0]``
     (+ ``coef * mean_i (sum_k r_ik)^2`` when ``center_coef``).
 
     ``rewards``: ``(B, K)``, column 0 the preferred response; ``mask``: ``(B, K)`` bool, False on padding
-    (rows with fewer responses), or None. With ``K = 2`` and no margin this equals
+    (rows with fewer responses), or None; ``weight``: ``(B,)`` per-row weights or None, applied as in
+    :func:`bradley_terry_loss` (``mean_i w_i * loss_i``). With ``K = 2`` and no margin this equals
     :func:`bradley_terry_loss` (``-log softmax([a, b])[0] = -log sigmoid(a - b)``). Returns a scalar tensor.
     """
     t = torch()
     logits = rewards if mask is None else rewards.masked_fill(~mask, float("-inf"))
-    loss = -t.log_softmax(logits, dim=-1)[:, 0].mean()
+    per = -t.log_softmax(logits, dim=-1)[:, 0]
     if center_coef:
         kept = rewards if mask is None else rewards.masked_fill(~mask, 0.0)
-        loss = loss + center_coef * (kept.sum(dim=-1) ** 2).mean()
-    return loss
+        per = per + center_coef * kept.sum(dim=-1) ** 2
+    if weight is not None:
+        per = per * weight
+    return per.mean()
+
+
+def masked_mse_loss(pred: Any, target: Any, mask: Any) -> Any:
+    """Mean squared error over the observed entries only: ``sum_ia m_ia (p_ia - y_ia)^2 / sum_ia m_ia``.
+
+    ``pred``, ``target``: ``(B, A)`` (one column per attribute; ``target`` may hold anything, e.g. NaN,
+    where ``mask`` is False); ``mask``: ``(B, A)`` bool, True where the attribute was rated. Every rated
+    value counts once (an attribute rated more often weighs more). Returns a scalar tensor (0 with grad
+    when nothing is rated).
+    """
+    t = torch()
+    diff = t.where(mask, pred - t.nan_to_num(target, nan=0.0), t.zeros_like(pred))
+    return (diff**2).sum() / mask.sum().clamp(min=1)
 
 
 def step_cross_entropy(logits: Any, labels: Any) -> Any:

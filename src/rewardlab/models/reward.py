@@ -15,14 +15,20 @@ model in the runner's own worker processes rather than in one dedicated model pr
 already holds the model pays no extra hop, and on a CPU one worker (``workers=1``) already uses every
 core through torch's threads; a GPU deployment would run one worker per device.
 
+Ensembles and attribute models: ``path`` may be a list of directories, and a checkpoint may have several
+heads; their scores are aggregated by ``ensemble`` (``mean``, ``min``, ``mean-std`` with ``k``; see
+:mod:`rewardlab.models.ensemble`). An ``attributes`` checkpoint returns one component per attribute and
+their ``weights``-weighted sum (see :mod:`rewardlab.models.attributes`).
+
 A failed forward pass raises; the runner then scores the samples one by one and records the error on
 each sample that fails: a model failure is never a 0.0.
 """
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -51,8 +57,10 @@ class RewardModel(Reward):
     that has it), ``truncation`` (``left`` keeps the end of a long text, the default; ``right``),
     ``normalize`` (subtract the training reward mean and divide by its std, both saved in the
     checkpoint), ``aggregate`` (PRM step scores to one score), ``threads`` (torch CPU threads per
-    process; None leaves torch's default), ``reference`` (implicit PRM: where its frozen reference model is,
-    overriding the one recorded in the checkpoint).
+    process; None leaves torch's default); ``ensemble`` (``mean``, ``min``, ``mean-std``) and ``k`` (its
+    std multiplier) for several models or heads; ``weights`` (``{attribute: weight}``) for an attribute
+    model; ``reference`` (implicit PRM: where its frozen reference model is, overriding the one recorded
+    in the checkpoint).
     """
 
     name = "reward_model"
@@ -61,7 +69,7 @@ class RewardModel(Reward):
 
     def __init__(
         self,
-        path: str,
+        path: str | list[str],
         *,
         batch_size: int = 16,
         max_length: int | None = None,
@@ -71,13 +79,36 @@ class RewardModel(Reward):
         normalize: bool = False,
         aggregate: str = "min",
         threads: int | None = None,
+        ensemble: str = "mean",
+        k: float = 1.0,
+        weights: Mapping[str, float] | None = None,
         reference: str | None = None,
     ) -> None:
-        problems = []
-        p = Path(str(path))
-        if not (p / "config.json").is_file():
-            problems.append(
-                f"`path` of reward_model must be a saved model directory (with config.json), got {str(path)!r}"
+        problems: list[str] = []
+        many = isinstance(path, list | tuple)
+        raw_paths = list(path) if isinstance(path, list | tuple) else [path]
+        if many and not raw_paths:
+            problems.append("`path` of reward_model must be a directory or a non-empty list of directories")
+        paths = []
+        for item in raw_paths:
+            p = Path(str(item))
+            if not isinstance(item, str | Path) or not (p / "config.json").is_file():
+                problems.append(
+                    f"`path` of reward_model must be a saved model directory (with config.json), got {str(item)!r}"
+                )
+            else:
+                paths.append(p)
+        from rewardlab.models.attributes import check_weights
+        from rewardlab.models.ensemble import check_ensemble
+
+        check_ensemble(ensemble, k, problems)
+        blocks = [(str(p), _peek(p)) for p in paths]
+        check_weights(weights, blocks, problems)
+        if many:
+            problems.extend(
+                f"`path` of reward_model: a list holds bt or listwise models only, {where} is kind {kind!r}"
+                for where, b in blocks
+                if (kind := b.get("kind")) not in ("bt", "listwise")
             )
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             problems.append(f"`batch_size` of reward_model must be an integer >= 1, got {batch_size!r}")
@@ -109,7 +140,7 @@ class RewardModel(Reward):
                 problems.extend(exc.problems)
         if problems:
             raise ConfigError(problems)
-        self.path = str(p.resolve())
+        self.path: str | list[str] = [str(p.resolve()) for p in paths] if many else str(paths[0].resolve())
         self.batch_size = batch_size
         self.max_length = max_length
         self.device = device
@@ -118,6 +149,9 @@ class RewardModel(Reward):
         self.normalize = normalize
         self.aggregate = aggregate
         self.threads = threads
+        self.ensemble = ensemble
+        self.k = float(k)
+        self.weights = dict(weights) if weights is not None else None
         self.reference = reference
         self._loaded: Any = None
 
@@ -130,59 +164,63 @@ class RewardModel(Reward):
     def warmup(self) -> None:
         self._load()
 
-    def _load(self) -> Any:
+    def _load(self) -> list[_Loaded]:
+        """Every model of ``path``, loaded once per process (a list of one for a single directory)."""
         if self._loaded is None:
-            from rewardlab.models.checkpoint import load_model
-            from rewardlab.models.encode import Wrap
-
-            t = torch()
-            if self.threads is not None:
-                t.set_num_threads(self.threads)
-            device = pick_device(self.device)
-            model, tok, info = load_model(self.path, device=device, dtype=pick_dtype(self.dtype, device))
-            max_len = self.max_length or _position_limit(model, tok)
-            if self.normalize and "reward_std" not in info:
-                raise ConfigError(
-                    f"{self.path}: normalize=True but the checkpoint has no saved reward mean/std"
-                )
-            if self.reference is not None and info.get("kind") != "implicit-prm":
-                raise ConfigError(f"{self.path}: `reference` applies to implicit-PRM checkpoints only")
-            self._loaded = _Loaded(model, tok, info, device, max_len, Wrap.of(tok))
+            paths = self.path if isinstance(self.path, list) else [self.path]
+            self._loaded = [self._load_one(p) for p in paths]
         return self._loaded
+
+    def _load_one(self, path: str) -> _Loaded:
+        from rewardlab.models.checkpoint import load_model
+        from rewardlab.models.encode import Wrap
+        from rewardlab.models.ensemble import member_stats
+
+        t = torch()
+        if self.threads is not None:
+            t.set_num_threads(self.threads)
+        device = pick_device(self.device)
+        model, tok, info = load_model(path, device=device, dtype=pick_dtype(self.dtype, device))
+        max_len = self.max_length or _position_limit(model, tok)
+        stats = member_stats(info, int(info.get("heads", 1)), path) if self.normalize else None
+        if self.reference is not None and info.get("kind") != "implicit-prm":
+            raise ConfigError(f"{path}: `reference` applies to implicit-PRM checkpoints only")
+        return _Loaded(model, tok, info, device, max_len, Wrap.of(tok), stats=stats)
 
     # -- scoring ------------------------------------------------------------------------------------
     def compute(self, sample: Sample) -> RewardResult:
         return self.score_batch([sample])[0]
 
     def score_batch(self, samples: Sequence[Sample]) -> list[RewardResult]:
-        lm = self._load()
+        loaded = self._load()
+        lm = loaded[0]
         if lm.info.get("kind") == "implicit-prm":
             if lm.scorer is None:
                 from rewardlab.models.implicit import ImplicitScorer
 
-                lm.scorer = ImplicitScorer(lm, self.path, self.reference)
+                path = self.path if isinstance(self.path, str) else self.path[0]
+                lm.scorer = ImplicitScorer(lm, path, self.reference)
             return lm.scorer.score(lm, samples, self.batch_size)
         if lm.info.get("kind") == "prm":
             return score_steps(lm, samples, batch_size=self.batch_size, aggregate=self.aggregate)
-        t = torch()
-        encoded = []
-        cut = []
-        with quiet_transformers():
-            pieces = [self._encode(lm, s) for s in samples]
-        for ids, was_cut in pieces:
-            encoded.append(ids)
-            cut.append(was_cut)
-        scores = [0.0] * len(samples)
-        order = sorted(range(len(samples)), key=lambda i: len(encoded[i]))
-        with t.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                idx = order[start : start + self.batch_size]
-                values = _forward(lm, [encoded[i] for i in idx])
-                for i, v in zip(idx, values, strict=True):
-                    scores[i] = v
+        if lm.info.get("kind") == "attributes":
+            from rewardlab.models.attributes import attribute_results
+
+            cols, tokens, _ = self._columns(lm, samples)
+            return attribute_results(cols, list(lm.info["attributes"]), self.weights, tokens)
+        if len(loaded) > 1 or int(lm.info.get("heads", 1)) > 1:
+            from rewardlab.models.ensemble import ensemble_results
+
+            per = [self._columns(m, samples) for m in loaded]
+            stats = [m.stats or [] for m in loaded] if self.normalize else None
+            return ensemble_results(
+                [c for c, _, _ in per], stats, [n for _, n, _ in per], how=self.ensemble, k=self.k
+            )
+        cols, tokens, cut = self._columns(lm, samples)
         out = []
-        for i, v in enumerate(scores):
-            info: dict[str, Any] = {"tokens": len(encoded[i])}
+        for i, c in enumerate(cols):
+            v = c[0]
+            info: dict[str, Any] = {"tokens": tokens[i]}
             if cut[i]:
                 info["truncated"] = True
             if self.normalize:
@@ -193,6 +231,24 @@ class RewardModel(Reward):
             else:
                 out.append(RewardResult(score=v, info=info))
         return out
+
+    def _columns(
+        self, lm: _Loaded, samples: Sequence[Sample]
+    ) -> tuple[list[list[float]], list[int], list[bool]]:
+        """Every output column (head) of ``lm`` for each sample, the tokens it read, whether it was cut."""
+        t = torch()
+        with quiet_transformers():
+            pieces = [self._encode(lm, s) for s in samples]
+        encoded = [ids for ids, _ in pieces]
+        cols: list[list[float]] = [[] for _ in samples]
+        order = sorted(range(len(samples)), key=lambda i: len(encoded[i]))
+        with t.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                idx = order[start : start + self.batch_size]
+                values = _forward(lm, [encoded[i] for i in idx])
+                for i, v in zip(idx, values, strict=True):
+                    cols[i] = v
+        return cols, [len(e) for e in encoded], [c for _, c in pieces]
 
     def _encode(self, lm: _Loaded, s: Sample) -> tuple[list[int], bool]:
         from rewardlab.models.encode import Side, encode_one, render
@@ -220,11 +276,28 @@ class _Loaded:
     max_len: int
     wrap: Any
     scorer: Any = None  # the implicit-PRM scorer (it holds the reference model), built on first use
+    stats: list[tuple[float, float]] | None = None  # (mean, std) of each head, with normalize=True
 
 
-def _forward(lm: _Loaded, seqs: Sequence[Sequence[int]]) -> list[float]:
+def _forward(lm: _Loaded, seqs: Sequence[Sequence[int]]) -> list[list[float]]:
+    """Every logit (one per head) of each sequence, from one padded forward pass."""
     from rewardlab.models.bt import pad
 
     ids, mask = pad(seqs, lm.tok.pad_token_id, lm.device)
     logits = lm.model(input_ids=ids, attention_mask=mask).logits
-    return [float(x) for x in logits[:, 0].float().cpu()]
+    return [[float(v) for v in row] for row in logits.float().cpu()]
+
+
+def _peek(path: Path) -> dict[str, Any]:
+    """A checkpoint's ``rewardlab`` block read from its config.json (no torch), with ``kind`` filled in
+    from the architecture when rewardlab did not write it (``{}`` if the file cannot be read)."""
+    try:
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    block = config.get("rewardlab") if isinstance(config, dict) else None
+    out = dict(block) if isinstance(block, dict) else {}
+    if "kind" not in out:
+        archs = config.get("architectures") or [] if isinstance(config, dict) else []
+        out["kind"] = "prm" if any(str(a).endswith("ForTokenClassification") for a in archs) else "bt"
+    return out

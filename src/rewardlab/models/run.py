@@ -21,7 +21,7 @@ from rewardlab.models.implicit_ref import relative_to
 from rewardlab.models.settings import TrainSettings
 from rewardlab.models.trainer import TrainResult, fit, latest_checkpoint, split
 
-KINDS = ("bt", "listwise", "prm", "implicit-prm")
+KINDS = ("bt", "listwise", "prm", "implicit-prm", "attributes")
 TRAINING_JSON = "training.json"
 
 
@@ -37,14 +37,22 @@ def train_reward_model(
     limit: int | None = None,
     on_event: Callable[[str, dict[str, Any]], None] | None = None,
     prm_options: dict[str, Any] | None = None,
+    attributes: list[str] | None = None,
 ) -> TrainResult:
     """Train a ``kind`` reward model (``"bt"``, ``"listwise"``, ``"prm"``, ``"implicit-prm"``) from the
     checkpoint ``model`` on ``data``; save it to ``out``. ``prm_options`` holds the options of the process
     kinds: ``separator``, ``after_error`` (prm), ``beta`` and ``reference`` (implicit-prm). ``resume=True`` continues from the newest checkpoint in ``out``; a
-    path continues from that checkpoint. Bad rows are skipped and reported (``settings.on_bad``)."""
+    path continues from that checkpoint. Bad rows are skipped and reported (``settings.on_bad``).
+    ``"attributes"`` trains one regression head per attribute (names from ``attributes`` or the data:
+    :mod:`rewardlab.models.attributes`); ``settings.heads > 1`` trains a bootstrapped ensemble of ``bt``
+    or ``listwise`` heads (:mod:`rewardlab.models.ensemble`)."""
     st = settings or TrainSettings()
     if kind not in KINDS:
         raise ConfigError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    if st.heads > 1 and kind not in ("bt", "listwise"):
+        raise ConfigError(
+            f"`heads` > 1 is for kinds bt and listwise, got heads={st.heads} with kind {kind!r}"
+        )
     out_dir = Path(out)
     ckpt: Path | None = None
     if resume is True:
@@ -58,7 +66,13 @@ def train_reward_model(
     device = pick_device(st.device)
     pick_dtype(st.dtype, device)  # refuses half precision on the CPU before anything loads
     torch().manual_seed(st.seed)  # the fresh head is initialised while the backbone loads: seed it too
-    if kind in ("prm", "implicit-prm"):
+    if kind == "attributes":
+        from rewardlab.models import attributes as attrs
+
+        task, train, held, report, info, model_obj, tok = attrs.prepare(
+            model, data, st, eval_data=eval_data, limit=limit, ckpt=ckpt, names=attributes
+        )
+    elif kind in ("prm", "implicit-prm"):
         from rewardlab.models import implicit, prm
 
         prepare = prm.prepare if kind == "prm" else implicit.prepare
@@ -124,7 +138,7 @@ def _prepare_ranked(
         train_rows, held_rows = loaded.rows, ev.rows
     else:
         train_rows, held_rows = split(loaded.rows, st.eval_fraction, st.seed)
-    m, tok = load_backbone(ckpt or model, kind=kind, num_labels=1, head=st.head)
+    m, tok = load_backbone(ckpt or model, kind=kind, num_labels=st.heads, head=st.head)
     enc = {
         "kind": kind, "max_length": st.max_length, "side": st.truncation, "overflow": st.overflow,
         "chat_template": st.chat_template,
@@ -142,5 +156,11 @@ def _prepare_ranked(
         "truncation": st.truncation,
         "chat_template": st.chat_template,
         "data_sha256": loaded.sha256,
+        "heads": st.heads,
     }
+    if st.heads > 1:
+        from rewardlab.models.ensemble import HeadsTask, bag
+
+        task = HeadsTask(kind, tok.pad_token_id, st.heads, st.center_coef)
+        return task, bag(train, st.heads, st.seed), held, report, info, m, tok
     return RankTask(kind, tok.pad_token_id, st.center_coef), train, held, report, info, m, tok

@@ -41,7 +41,9 @@ class TrainSettings:
     - ``disable_dropout`` (as TRL's default), ``head`` (``"linear"`` or ``"mlp"``), ``center_coef``
       (reward centring, None: off), ``chat_template`` (``"auto"``, ``"never"``), ``on_bad``
       (``"skip"`` or ``"error"``), ``seed``, ``device``, ``dtype`` (of the weights; mixed precision is
-      not used on the CPU).
+      not used on the CPU);
+    - ``heads``: reward heads on one backbone (``bt`` and ``listwise``; > 1 trains a bootstrapped
+      ensemble, see :mod:`rewardlab.models.ensemble`).
     """
 
     epochs: float = 1.0
@@ -69,6 +71,7 @@ class TrainSettings:
     device: str = "auto"
     dtype: str = "float32"
     stats_samples: int = 256
+    heads: int = 1
 
     def __post_init__(self) -> None:
         p: list[str] = []
@@ -91,6 +94,7 @@ class TrainSettings:
         _int(p, "keep_checkpoints", self.keep_checkpoints, 1)
         _int(p, "seed", self.seed, 0)
         _int(p, "stats_samples", self.stats_samples, 0)
+        _int(p, "heads", self.heads, 1)
         if self.head not in ("linear", "mlp"):
             p.append(f"`head` must be 'linear' or 'mlp', got {self.head!r}")
         if self.center_coef is not None:

@@ -40,7 +40,8 @@ def training_figure(history: Sequence[Mapping[str, Any]], *, metric: str = "accu
     for ax in (left, right):
         ax.set_xlabel("optimiser step")
         ax.grid(alpha=0.3)
-        ax.legend(frameon=False, fontsize=9)
+        if ax.get_legend_handles_labels()[0]:  # a metric the run did not record draws nothing to label
+            ax.legend(frameon=False, fontsize=9)
     fig.tight_layout()
     return fig
 
