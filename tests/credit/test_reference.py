@@ -33,7 +33,16 @@ from hypothesis import strategies as st
 import rewardlab.credit as rc
 
 torch = pytest.importorskip("torch", reason="the TRL and verl transcriptions are written in torch")
-torch.set_default_dtype(torch.float64)
+
+
+@pytest.fixture(autouse=True)
+def _float64() -> object:
+    """The transcriptions compute in float64, for this module's tests only (a process-wide default set at
+    import time made every later test's tiny models float64)."""
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(before)
 
 
 # ---------------------------------------------------------------- TRL transcriptions
