@@ -12,8 +12,12 @@ in every worker, or on first use), never per sample, and is not pickled with the
 runner hands over (:meth:`score_batch`) is tokenised, sorted by length and cut into ``batch_size``
 forward passes padded only to their own longest text, under ``torch.inference_mode()``. We load the
 model in the runner's own worker processes rather than in one dedicated model process: a worker that
-already holds the model pays no extra hop, and on a CPU one worker (``workers=1``) already uses every
-core through torch's threads; a GPU deployment would run one worker per device.
+already holds the model pays no extra hop, each worker gets its share of the cores for torch
+(``RunnerSettings.threads``), and on a CPU the dedicated process measured slower at the same memory
+(``bench/rm_serve.py``, docs/models.md "Where the model runs"); a GPU deployment would run one worker
+per device. OpenRLHF's ``serve_rm`` runs the forward pass inside its async handler, so one request blocks
+every other; through ``rewardlab serve`` the forward pass runs in the worker and requests of many clients
+share its batches.
 
 Ensembles and attribute models: ``path`` may be a list of directories, and a checkpoint may have several
 heads; their scores are aggregated by ``ensemble`` (``mean``, ``min``, ``mean-std`` with ``k``; see
