@@ -37,6 +37,7 @@ from rewardlab.errors import ConfigError
 from rewardlab.eval.datasets import BadRecord, sha256_of
 from rewardlab.io import BadRow, read_rows
 from rewardlab.models._deps import quiet_transformers, torch
+from rewardlab.models.data import data_report
 from rewardlab.models.losses import masked_mse_loss
 
 RESERVED = ("prompt", "completion", "response", "attributes", "id", "index", "idx")
@@ -61,13 +62,7 @@ class RatedData:
     sha256: str = ""
 
     def report(self) -> dict[str, Any]:
-        reasons: dict[str, int] = {}
-        for b in self.bad:
-            reasons[b.reason.split(":")[0]] = reasons.get(b.reason.split(":")[0], 0) + 1
-        return {
-            "path": self.path, "sha256": self.sha256, "rows": len(self.rows), "bad_rows": len(self.bad),
-            "bad_by_reason": reasons, "bad_examples": [b.as_dict() for b in self.bad[:50]], "attributes": self.names,
-        }  # fmt: skip
+        return data_report(self.path, self.sha256, len(self.rows), self.bad, attributes=self.names)
 
 
 def _number(v: Any) -> bool:

@@ -127,8 +127,13 @@ class RankTask:
             rewards[:, 0], rewards[:, 1], margin if has_margin else None, center_coef=self.center_coef
         )
 
+    def _counts(self, rewards: Any, mask: Any) -> dict[str, float]:
+        return self.counts_of(rewards, mask)
+
     @staticmethod
-    def _counts(rewards: Any, mask: Any) -> dict[str, float]:
+    def counts_of(rewards: Any, mask: Any) -> dict[str, float]:
+        """Summable counts of ``(B, G)`` rewards (the preferred response first): ``n``, ``accuracy``
+        (the preferred one strictly above every other), ``ties`` and the summed ``margin``."""
         t = torch()
         others = rewards.detach().masked_fill(~mask, float("-inf"))[:, 1:].max(dim=-1).values
         best = rewards.detach()[:, 0]

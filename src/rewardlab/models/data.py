@@ -52,18 +52,20 @@ class RankedData:
     sha256: str = ""
 
     def report(self) -> dict[str, Any]:
-        reasons: dict[str, int] = {}
-        for b in self.bad:
-            key = b.reason.split(":")[0]
-            reasons[key] = reasons.get(key, 0) + 1
-        return {
-            "path": self.path,
-            "sha256": self.sha256,
-            "rows": len(self.rows),
-            "bad_rows": len(self.bad),
-            "bad_by_reason": reasons,
-            "bad_examples": [b.as_dict() for b in self.bad[:50]],
-        }
+        return data_report(self.path, self.sha256, len(self.rows), self.bad)
+
+
+def data_report(path: str, sha256: str, rows: int, bad: list[BadRecord], **extra: Any) -> dict[str, Any]:
+    """What ``training.json`` says about a data file (every kind): its identity, the usable rows, the bad
+    rows counted by reason (the text before the first ``:``) and the first 50 with index and reason."""
+    reasons: dict[str, int] = {}
+    for b in bad:
+        key = b.reason.split(":")[0]
+        reasons[key] = reasons.get(key, 0) + 1
+    return {
+        "path": path, "sha256": sha256, "rows": rows, **extra, "bad_rows": len(bad),
+        "bad_by_reason": reasons, "bad_examples": [b.as_dict() for b in bad[:50]],
+    }  # fmt: skip
 
 
 class _Bad(ValueError):

@@ -73,20 +73,13 @@ def bag(items: Sequence[Group], heads: int, seed: int) -> list[Bagged]:
     return [Bagged(g.index, g.ids, g.margin, tuple(float(x) for x in w[:, i])) for i, g in enumerate(items)]
 
 
-class HeadsTask:
-    """The loss and metrics of a K-head ``bt`` or ``listwise`` model (see the module docstring)."""
+class HeadsTask(RankTask):
+    """The loss and metrics of a K-head ``bt`` or ``listwise`` model (see the module docstring); batching,
+    the training step and evaluation are the one-head task's, over ``(B, G, K)`` rewards."""
 
     def __init__(self, kind: str, pad_id: int, heads: int, center_coef: float | None = None) -> None:
-        self.kind = kind
-        self.pad_id = pad_id
+        super().__init__(kind, pad_id, center_coef)
         self.heads = heads
-        self.center_coef = center_coef
-
-    def cost(self, item: Group) -> int:
-        return max(len(x) for x in item.ids) * len(item.ids)
-
-    def tokens(self, item: Group) -> int:
-        return sum(len(x) for x in item.ids)
 
     def _rewards(self, model: Any, items: Sequence[Group], device: Any) -> tuple[Any, Any]:
         """``(B, G, K)`` rewards (G: the longest group, padded) and the ``(B, G)`` bool mask."""
@@ -126,28 +119,11 @@ class HeadsTask:
 
     def _counts(self, rewards: Any, mask: Any) -> dict[str, float]:
         r = rewards.detach()
-        out = RankTask._counts(r.mean(dim=-1), mask)  # the ensemble mean: accuracy, ties, margin
+        out = RankTask.counts_of(r.mean(dim=-1), mask)  # the ensemble mean: accuracy, ties, margin
         for k in range(self.heads):
-            out[f"accuracy_h{k}"] = RankTask._counts(r[:, :, k], mask)["accuracy"]
+            out[f"accuracy_h{k}"] = RankTask.counts_of(r[:, :, k], mask)["accuracy"]
         out["head_std"] = float(r[:, 0, :].std(dim=-1, unbiased=False).sum())
         return out
-
-    def loss(self, model: Any, items: Sequence[Group], device: Any) -> tuple[Any, dict[str, float]]:
-        rewards, mask = self._rewards(model, items, device)
-        return self._loss(rewards, mask, items), self._counts(rewards, mask)
-
-    def evaluate(self, model: Any, items: Sequence[Group], device: Any, batch_size: int) -> dict[str, float]:
-        order = sorted(range(len(items)), key=lambda i: -self.cost(items[i]))
-        total: dict[str, float] = {}
-        loss_sum = 0.0
-        for s in range(0, len(order), batch_size):
-            chunk = [items[i] for i in order[s : s + batch_size]]
-            rewards, mask = self._rewards(model, chunk, device)
-            loss_sum += float(self._loss(rewards, mask, chunk)) * len(chunk)
-            for k, v in self._counts(rewards, mask).items():
-                total[k] = total.get(k, 0.0) + v
-        n = total.pop("n", 0.0) or 1.0
-        return {"n": n, "loss": loss_sum / n, **{k: v / n for k, v in total.items()}}
 
     def reward_stats(self, model: Any, items: Sequence[Group], device: Any, limit: int) -> dict[str, Any]:
         """Mean/std of the ensemble-mean reward (``reward_mean``, ``reward_std``) and of each head

@@ -31,7 +31,7 @@ from rewardlab.errors import ConfigError
 from rewardlab.eval.datasets import BadRecord, sha256_of
 from rewardlab.io import BadRow, read_rows
 from rewardlab.models._deps import torch
-from rewardlab.models.data import Ranked, _Bad, parse_row
+from rewardlab.models.data import Ranked, _Bad, data_report, parse_row
 from rewardlab.models.pal import PROJECTIONS, PalModel, one_thread, pal_rewards, split_prompt
 
 METRICS = "metrics.jsonl"
@@ -58,20 +58,10 @@ class UserPairs:
     sha256: str = ""
 
     def report(self) -> dict[str, Any]:
-        reasons: dict[str, int] = {}
-        for b in self.bad:
-            key = b.reason.split(":")[0]
-            reasons[key] = reasons.get(key, 0) + 1
-        return {
-            "path": self.path,
-            "sha256": self.sha256,
-            "rows": len({r.index for r in self.rows}),
-            "pairs": len(self.rows),
-            "users": len({r.user for r in self.rows}),
-            "bad_rows": len(self.bad),
-            "bad_by_reason": reasons,
-            "bad_examples": [b.as_dict() for b in self.bad[:50]],
-        }
+        return data_report(
+            self.path, self.sha256, len({r.index for r in self.rows}), self.bad,
+            pairs=len(self.rows), users=len({r.user for r in self.rows}),
+        )  # fmt: skip
 
 
 def _user(row: Any) -> str:
