@@ -34,10 +34,9 @@ from typing import Any
 
 from rewardlab.core.types import RewardResult
 from rewardlab.errors import ConfigError
-from rewardlab.eval.datasets import BadRecord, sha256_of
-from rewardlab.io import BadRow, read_rows
+from rewardlab.eval.datasets import BadRecord
 from rewardlab.models._deps import quiet_transformers, torch
-from rewardlab.models.data import data_report
+from rewardlab.models.data import data_report, read_examples
 from rewardlab.models.losses import masked_mse_loss
 
 RESERVED = ("prompt", "completion", "response", "attributes", "id", "index", "idx")
@@ -119,28 +118,19 @@ def read_rated(
     path: str | Path, names: Sequence[str] | None = None, *, on_bad: str = "skip", limit: int | None = None
 ) -> RatedData:
     """Every row of ``path`` as a :class:`Rated` example; bad rows reported (``on_bad="error"``: fatal)."""
-    p = Path(path)
-    out = RatedData(rows=[], names=list(names) if names else [], path=str(p))
-    for index, row in enumerate(read_rows(p)):
-        if limit is not None and index >= limit:
-            break
-        if isinstance(row, BadRow):
-            out.bad.append(BadRecord(index, f"unreadable: line {row.line}: {row.reason}"))
-            continue
-        if not out.names and isinstance(row, Mapping):
-            out.names = infer_names(row)
-            if not out.names:
+    found = list(names) if names else []
+
+    def parse(index: int, row: Any) -> list[Rated]:
+        if not found and isinstance(row, Mapping):
+            found.extend(infer_names(row))
+            if not found:
                 raise ConfigError(
-                    f"{p}: row {index} has no numeric attribute columns to infer names from; pass --attributes"
+                    f"{path}: row {index} has no numeric attribute columns to infer names from; pass --attributes"
                 )
-        try:
-            out.rows.append(parse_rated(index, row, out.names))
-        except ValueError as exc:
-            out.bad.append(BadRecord(index, str(exc)))
-    out.sha256 = sha256_of(p)
-    if on_bad == "error" and out.bad:
-        raise ConfigError([f"row {b.index}: {b.reason}" for b in out.bad], where=f"training data {p}")
-    return out
+        return [parse_rated(index, row, found)]
+
+    rows, bad, sha = read_examples(path, parse, on_bad=on_bad, limit=limit)
+    return RatedData(rows=rows, names=found, bad=bad, path=str(Path(path)), sha256=sha)
 
 
 @dataclass(frozen=True)

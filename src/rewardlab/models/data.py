@@ -17,10 +17,10 @@ them all), ``"skip"`` (the default) leaves them out and counts them.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from rewardlab.errors import ConfigError
 from rewardlab.eval.datasets import BadRecord, sha256_of
@@ -28,6 +28,7 @@ from rewardlab.io import BadRow, read_rows
 
 Text = str | list[dict[str, Any]]
 OnBad = Literal["skip", "error"]
+T = TypeVar("T")
 ASSISTANT = "\n\nAssistant:"
 
 
@@ -136,23 +137,40 @@ def parse_row(index: int, row: Mapping[str, Any]) -> Ranked:
     return Ranked(index=index, prompt=prompt, responses=tuple(responses), margin=float(margin))
 
 
-def read_ranked(path: str | Path, *, on_bad: OnBad = "skip", limit: int | None = None) -> RankedData:
-    """Every row of ``path`` as a :class:`Ranked` example, bad rows reported (see the module docstring)."""
+def read_examples(
+    path: str | Path,
+    parse: Callable[[int, Any], Iterable[T]],
+    *,
+    on_bad: str = "skip",
+    limit: int | None = None,
+) -> tuple[list[T], list[BadRecord], str]:
+    """Every row of ``path`` (jsonl, jsonl.gz, parquet) through ``parse(index, row)``: the examples, the
+    bad rows (index and reason: a line that is not JSON, or the ``ValueError`` that ``parse`` raised) and
+    the file's sha256. ``on_bad="error"`` raises one :class:`ConfigError` listing every bad row; ``limit``
+    reads the first rows only. Every kind's reader (pairs, users' pairs, ratings) goes through here."""
     if on_bad not in ("skip", "error"):
         raise ConfigError(f"`on_bad` must be 'skip' or 'error', got {on_bad!r}")
     p = Path(path)
-    out = RankedData(rows=[], path=str(p))
+    rows: list[T] = []
+    bad: list[BadRecord] = []
     for index, row in enumerate(read_rows(p)):
         if limit is not None and index >= limit:
             break
         if isinstance(row, BadRow):
-            out.bad.append(BadRecord(index, f"unreadable: line {row.line}: {row.reason}"))
+            bad.append(BadRecord(index, f"unreadable: line {row.line}: {row.reason}"))
             continue
         try:
-            out.rows.append(parse_row(index, row))
-        except _Bad as exc:
-            out.bad.append(BadRecord(index, str(exc)))
-    out.sha256 = sha256_of(p)
-    if on_bad == "error" and out.bad:
-        raise ConfigError([f"row {b.index}: {b.reason}" for b in out.bad], where=f"training data {p}")
-    return out
+            rows.extend(parse(index, row))
+        except ConfigError:  # the file as a whole cannot be used (a ValueError too): stop
+            raise
+        except ValueError as exc:  # _Bad and every parser's reason
+            bad.append(BadRecord(index, str(exc)))
+    if on_bad == "error" and bad:
+        raise ConfigError([f"row {b.index}: {b.reason}" for b in bad], where=f"training data {p}")
+    return rows, bad, sha256_of(p)
+
+
+def read_ranked(path: str | Path, *, on_bad: OnBad = "skip", limit: int | None = None) -> RankedData:
+    """Every row of ``path`` as a :class:`Ranked` example, bad rows reported (see the module docstring)."""
+    rows, bad, sha = read_examples(path, lambda i, row: [parse_row(i, row)], on_bad=on_bad, limit=limit)
+    return RankedData(rows=rows, bad=bad, path=str(Path(path)), sha256=sha)

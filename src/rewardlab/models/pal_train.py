@@ -28,10 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from rewardlab.errors import ConfigError
-from rewardlab.eval.datasets import BadRecord, sha256_of
-from rewardlab.io import BadRow, read_rows
+from rewardlab.eval.datasets import BadRecord
 from rewardlab.models._deps import torch
-from rewardlab.models.data import Ranked, _Bad, data_report, parse_row
+from rewardlab.models.data import Ranked, _Bad, data_report, parse_row, read_examples
 from rewardlab.models.pal import PROJECTIONS, PalModel, one_thread, pal_rewards, split_prompt
 
 METRICS = "metrics.jsonl"
@@ -82,25 +81,12 @@ def pairs_of(index: int, user: str, ranked: Ranked) -> list[UserPair]:
 
 def read_user_pairs(path: str | Path, *, on_bad: str = "skip", limit: int | None = None) -> UserPairs:
     """Every row of ``path`` as :class:`UserPair` comparisons, bad rows reported (module docstring)."""
-    if on_bad not in ("skip", "error"):
-        raise ConfigError(f"`on_bad` must be 'skip' or 'error', got {on_bad!r}")
-    p = Path(path)
-    out = UserPairs(rows=[], path=str(p))
-    for index, row in enumerate(read_rows(p)):
-        if limit is not None and index >= limit:
-            break
-        if isinstance(row, BadRow):
-            out.bad.append(BadRecord(index, f"unreadable: line {row.line}: {row.reason}"))
-            continue
-        try:
-            user = _user(row)
-            out.rows.extend(pairs_of(index, user, parse_row(index, row)))
-        except _Bad as exc:
-            out.bad.append(BadRecord(index, str(exc)))
-    out.sha256 = sha256_of(p)
-    if on_bad == "error" and out.bad:
-        raise ConfigError([f"row {b.index}: {b.reason}" for b in out.bad], where=f"training data {p}")
-    return out
+
+    def parse(index: int, row: Any) -> list[UserPair]:
+        return pairs_of(index, _user(row), parse_row(index, row))
+
+    rows, bad, sha = read_examples(path, parse, on_bad=on_bad, limit=limit)
+    return UserPairs(rows=rows, bad=bad, path=str(Path(path)), sha256=sha)
 
 
 @dataclass(frozen=True)
