@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from rewardlab._cli_common import _fail, _on_error, err, out
+from rewardlab._cli_common import _fail, _on_error, err, out, training_outputs
 from rewardlab.cli_probe import probe_app
 from rewardlab.core.spec import DEFAULT_SPEC
 from rewardlab.errors import ConfigError, RewardError, RewardLabError
@@ -522,36 +522,8 @@ def train(
     except (RewardLabError, OSError) as exc:
         _fail(exc)
         return
-    import json
-
-    report = json.loads((out_dir / "training.json").read_text(encoding="utf-8"))
-    bad = report["data"]["bad_rows"]
-    if bad:
-        err.print(
-            f"[yellow]{bad} bad row(s) skipped[/] (reasons: {report['data']['bad_by_reason']}); see training.json"
-        )
-    for split, counts in report.get("truncation", {}).items():
-        if counts.get("truncated") or counts.get("dropped"):
-            err.print(
-                f"{split}: {counts['truncated']} truncated ({counts['truncated_into_response']} into the response, "
-                f"{counts['identical_after_truncation']} identical after), {counts['dropped']} dropped",
-                highlight=False,
-            )
-    if plot:
-        try:
-            from rewardlab.report.training import read_metrics, training_report, write_training_png
-
-            metric = {
-                "prm": "step_accuracy",
-                "implicit-prm": "outcome_accuracy",
-                "attributes": "pearson_mean",
-            }.get(kind, "accuracy")
-            write_training_png(
-                read_metrics(out_dir / "metrics.jsonl"), out_dir / "training-curve.png", metric=metric
-            )
-            training_report(out_dir, metric=metric).write(out_dir / "report.html")
-        except ImportError as exc:
-            err.print(f"[yellow]no training curve:[/] {exc}")
+    metric = {"prm": "step_accuracy", "implicit-prm": "outcome_accuracy", "attributes": "pearson_mean"}
+    training_outputs(out_dir, plot=plot, metric=metric.get(kind, "accuracy"))
     final = ", ".join(f"{k} {v:.4g}" for k, v in result.final_eval.items() if k not in ("step", "epoch"))
     out.print(
         f"trained {result.steps} steps at {result.examples_per_s:.1f} examples/s; held out: {final or 'none'}"

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from rewardlab._cli_common import _fail, err, out
+from rewardlab._cli_common import _fail, err, out, training_outputs
 from rewardlab.errors import RewardLabError
 
 
@@ -60,20 +59,7 @@ def train_pal_command(
     except (RewardLabError, OSError) as exc:
         _fail(exc)
         return
-    report = json.loads((out_dir / "training.json").read_text(encoding="utf-8"))
-    bad = report["data"]["bad_rows"]
-    if bad:
-        err.print(
-            f"[yellow]{bad} bad row(s) skipped[/] (reasons: {report['data']['bad_by_reason']}); see training.json"
-        )
-    if plot:
-        try:
-            from rewardlab.report.training import read_metrics, training_report, write_training_png
-
-            write_training_png(read_metrics(out_dir / "metrics.jsonl"), out_dir / "training-curve.png")
-            training_report(out_dir).write(out_dir / "report.html")
-        except ImportError as exc:
-            err.print(f"[yellow]no training curve:[/] {exc}")
+    report = training_outputs(out_dir, plot=plot)
     final = ", ".join(f"{k} {v:.4g}" for k, v in result.final_eval.items())
     out.print(
         f"trained {result.steps} steps over {report['users']} users ({report['train_pairs']} pairs, "
