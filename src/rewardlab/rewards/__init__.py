@@ -229,7 +229,8 @@ BUILTINS: dict[str, tuple[str, str, str]] = {
     ),
     "reward_model": (
         "rewardlab.models.reward:RewardModel",
-        "a saved reward model (Bradley-Terry, listwise or PRM checkpoint) scoring prompt + completion",
+        "a saved reward model (Bradley-Terry, listwise, PRM, implicit PRM, K-head or attribute checkpoint, or a "
+        "list of them as an ensemble) scoring prompt + completion",
         "models",
     ),
     "pal_reward": (
