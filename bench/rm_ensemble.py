@@ -14,11 +14,15 @@ harmless-base pairs shuffled with ``random.Random(0)``: the first 300 held out, 
 - whether the ensemble knows when it is wrong: the held-out pairs in the top quartile of the heads'
   disagreement (population std over heads of the margin ``r+ - r-``) against the other three quartiles,
   accuracy of the ensemble mean in each;
+- with ``--models M``: M separately trained one-head models (seeds 1..M: another head initialisation and
+  batch order each) scored as one ``reward_model`` with a list of paths, with the same aggregations and
+  the same disagreement analysis (their members disagree far more than heads on one backbone);
 - the length-only baseline (the shorter last reply wins).
 
 Run::
 
-    .venv/bin/python bench/rm_ensemble.py [--train 800] [--test 300] [--heads 4] [--json out.json]
+    .venv/bin/python bench/rm_ensemble.py [--train 800] [--test 300] [--heads 4] [--models 3] [--skip-heads]
+        [--json out.json]
 """
 
 from __future__ import annotations
@@ -37,11 +41,11 @@ import numpy as np
 from rm_train import DATA, SETTINGS, accuracy_block, last_reply, minilm
 
 
-def train(base: str, data: Path, out: Path, heads: int) -> dict[str, Any]:
+def train(base: str, data: Path, out: Path, heads: int, seed: int = SETTINGS["seed"]) -> dict[str, Any]:
     from rewardlab.models import TrainSettings, train_reward_model
 
     st = TrainSettings(
-        epochs=SETTINGS["epochs"], batch_size=SETTINGS["batch_size"], lr=SETTINGS["lr"], seed=SETTINGS["seed"],
+        epochs=SETTINGS["epochs"], batch_size=SETTINGS["batch_size"], lr=SETTINGS["lr"], seed=seed,
         max_length=SETTINGS["max_length"], device="cpu", log_every=25, stats_samples=64, heads=heads,
     )  # fmt: skip
     t0 = time.perf_counter()
@@ -53,12 +57,14 @@ def train(base: str, data: Path, out: Path, heads: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def members(path: Path, texts: list[str]) -> tuple[np.ndarray, np.ndarray, float]:
-    """``(N, K)`` head scores, the reward's own ``mean`` scores ``(N,)`` and the scoring seconds."""
+def members(path: Path | list[Path], texts: list[str]) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(N, K)`` member scores (heads, or models of a list), the reward's own ``mean`` scores ``(N,)`` and
+    the scoring seconds."""
     from rewardlab.core.types import Sample
     from rewardlab.models import RewardModel
 
-    reward = RewardModel(str(path), batch_size=16, max_length=SETTINGS["max_length"], ensemble="mean")
+    where: Any = [str(x) for x in path] if isinstance(path, list) else str(path)
+    reward = RewardModel(where, batch_size=16, max_length=SETTINGS["max_length"], ensemble="mean")
     reward.warmup()
     t0 = time.perf_counter()
     results = reward.score_batch([Sample(prompt="", completion=t) for t in texts])
@@ -80,12 +86,31 @@ def aggregations(cols: np.ndarray, n: int) -> dict[str, Any]:
     return out
 
 
+def disagreement(cols: np.ndarray, n: int) -> dict[str, Any]:
+    """Does the ensemble know when it is wrong: accuracy of the members' mean on the pairs in the top
+    quartile of the members' disagreement (population std of ``r+ - r-``) against the rest."""
+    margin = cols[:n] - cols[n:]  # (n, K) per-member margins
+    spread = margin.std(axis=1)
+    top = spread >= np.quantile(spread, 0.75)
+    mean = cols.mean(axis=1)
+    wins = mean[:n] > mean[n:]
+    return {
+        "measure": "population std over members of r+ - r-",
+        "top_quartile": {**accuracy_block(list(mean[:n][top]), list(mean[n:][top]))},
+        "other_quartiles": {**accuracy_block(list(mean[:n][~top]), list(mean[n:][~top]))},
+        "wrong_share_top_quartile": float((~wins[top]).sum() / max(1, (~wins).sum())),
+        "spread_quantiles": [float(x) for x in np.quantile(spread, [0.25, 0.5, 0.75, 1.0])],
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--train", type=int, default=800)
     ap.add_argument("--test", type=int, default=300)
     ap.add_argument("--heads", type=int, default=4)
+    ap.add_argument("--models", type=int, default=0, help="also M separately trained models as a list")
+    ap.add_argument("--skip-heads", action="store_true", help="only the --models part")
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
     import torch
@@ -111,7 +136,7 @@ def main() -> None:
         out = Path(tmp)
         data = out / "train.jsonl"
         data.write_text("".join(json.dumps(r) + "\n" for r in train_rows), encoding="utf-8")
-        for heads in (1, a.heads):
+        for heads in () if a.skip_heads else (1, a.heads):
             name = f"heads={heads}"
             print(f"training {name} on {len(train_rows)} pairs ...", flush=True)
             block = train(base, data, out / name, heads)
@@ -125,23 +150,32 @@ def main() -> None:
             sd = np.array(meta.get("head_reward_std", [meta["reward_std"]]))
             block["normalized"] = aggregations((cols - mu) / sd, n)
             if heads > 1:
-                margin = cols[:n] - cols[n:]  # (n, K) per-head margins
-                spread = margin.std(axis=1)  # population std over heads
-                top = spread >= np.quantile(spread, 0.75)
-                mean = cols.mean(axis=1)
-                wins = mean[:n] > mean[n:]
-                block["disagreement"] = {
-                    "measure": "population std over heads of r+ - r-",
-                    "top_quartile": {**accuracy_block(list(mean[:n][top]), list(mean[n:][top]))},
-                    "other_quartiles": {**accuracy_block(list(mean[:n][~top]), list(mean[n:][~top]))},
-                    "wrong_share_top_quartile": float((~wins[top]).sum() / max(1, (~wins).sum())),
-                    "spread_quantiles": [float(x) for x in np.quantile(spread, [0.25, 0.5, 0.75, 1.0])],
-                }
+                block["disagreement"] = disagreement(cols, n)
             report[name] = block
             print(name, json.dumps(block), flush=True)
+        if a.models:
+            paths = []
+            models: dict[str, Any] = {"trained": []}
+            for seed in range(1, a.models + 1):
+                print(f"training model seed={seed} on {len(train_rows)} pairs ...", flush=True)
+                models["trained"].append({"seed": seed, **train(base, data, out / f"seed{seed}", 1, seed)})
+                paths.append(out / f"seed{seed}")
+            cols, own, seconds = members(paths, texts)
+            models["scoring_texts_per_s"] = len(texts) / seconds
+            models["mean_vs_reward_score_max_abs_diff"] = float(np.max(np.abs(cols.mean(axis=1) - own)))
+            models["per_model"] = [accuracy_block(list(c[:n]), list(c[n:])) for c in cols.T]
+            models["raw"] = aggregations(cols, n)
+            models["disagreement"] = disagreement(cols, n)
+            report[f"models={a.models}"] = models
+            print(f"models={a.models}", json.dumps(models), flush=True)
     lengths = [-len(last_reply(t)) for t in texts]
     report["length baseline (shorter reply wins)"] = accuracy_block(lengths[:n], lengths[n:])
     k = f"heads={a.heads}"
+    if a.skip_heads:
+        print(json.dumps(report, indent=2))
+        if a.json:
+            a.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
+        return
     report["pairs_per_s_ratio_K_vs_1"] = report[k]["pairs_per_s"] / report["heads=1"]["pairs_per_s"]
     report["scoring_ratio_K_vs_1"] = (
         report[k]["scoring_texts_per_s"] / report["heads=1"]["scoring_texts_per_s"]
