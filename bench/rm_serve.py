@@ -23,19 +23,17 @@ import asyncio
 import gzip
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 from rich.console import Console
 from rich.table import Table
 
 import rewardlab as rl
-from serve_load import fire, free_port  # bench/ is on sys.path when this file runs as a script
+from serve_load import fire, free_port, start_server  # bench/ is on sys.path when this file runs as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data" / "preference" / "hh_rlhf" / "harmless-base" / "test.jsonl.gz"
@@ -124,23 +122,6 @@ def build_model(cache: Path) -> Path:
     return out
 
 
-def start_server(port: int, config: Path, workers: int) -> subprocess.Popen[bytes]:
-    exe = Path(sys.executable).parent / "rewardlab"
-    cmd = [str(exe), "serve", "--config", str(config), "--port", str(port), "--workers", str(workers),
-           "--log-level", "warning", "--max-batch", "64"]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    for _ in range(1200):
-        if proc.poll() is not None:
-            sys.exit(f"server exited: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.kill()
-    sys.exit("server did not start")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=512, help="texts scored by each path")
@@ -183,7 +164,7 @@ def main() -> None:
             "[reward]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in spec.items()), encoding="utf-8"
         )
         port = free_port()
-        proc = start_server(port, config, args.workers)
+        proc = start_server(port, args.workers, ["--config", str(config), "--max-batch", "64"])
         try:
             url = f"http://127.0.0.1:{port}"
             idx = list(range(len(samples)))

@@ -17,35 +17,13 @@ import collections
 import json
 import math
 import signal
-import socket
 import statistics
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(port: int, extra: list[str]) -> subprocess.Popen[bytes]:
-    exe = Path(sys.executable).parent / "rewardlab"
-    cmd = [str(exe), "serve", "--port", str(port), "--workers", "1", "--timeout", "10",
-           "--log-level", "warning", *extra]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(600):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.kill()
-    sys.exit("server did not start")
+from serve_load import free_port, start_server  # bench/ is on sys.path when run as a script
 
 
 def grader(seconds: float) -> dict[str, str]:
@@ -109,7 +87,7 @@ def main() -> None:
     ap.add_argument("--serve-arg", action="append", default=[], help="extra `rewardlab serve` argument")
     args = ap.parse_args()
     port = free_port()
-    proc = start_server(port, args.serve_arg)
+    proc = start_server(port, 1, args.serve_arg)
     try:
         out = asyncio.run(run(f"http://127.0.0.1:{port}", args.graders, args.sleep, args.seconds))
     finally:

@@ -24,6 +24,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,12 +46,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(port: int, workers: int, extra: list[str] | None = None) -> subprocess.Popen[bytes]:
+    """``rewardlab serve`` on ``port`` (``extra``: more options), once ``/health`` answers; exits with the
+    server's last output if it dies first. Shared by the serve benchmarks."""
     exe = Path(sys.executable).parent / "rewardlab"
     cmd = [str(exe), "serve", "--port", str(port), "--workers", str(workers), "--timeout", "10",
-           "--log-level", "warning", "--max-queue", "100000"]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(600):
+           "--log-level", "warning", "--max-queue", "100000", *(extra or [])]  # fmt: skip
+    # a file, not a pipe: a long run's output cannot fill it and stall the server; it lives as long as the server
+    log = tempfile.TemporaryFile()  # noqa: SIM115
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log)
+    for _ in range(1200):
+        if proc.poll() is not None:
+            log.seek(0)
+            sys.exit(f"server exited: {log.read().decode(errors='replace')[-2000:]}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
                 return proc

@@ -99,13 +99,24 @@ def repetition(
     repeat (:func:`~rewardlab.audit.text.repetition_rate` >= 0.5).
 
     Fires when its late mean is at least ``min_late`` and rose by at least ``min_rise``."""
-    w = series.window("repetition", min_points=min_points)
+    return _rising_share(
+        series, "repetition", "looping completions rose from {early:.0%} to {late:.0%} of each step",
+        min_late=min_late, min_rise=min_rise, min_points=min_points,
+    )  # fmt: skip
+
+
+def _rising_share(
+    series: Series, name: str, message: str, *, min_late: float, min_rise: float, min_points: int
+) -> Finding | None:
+    """A warning named ``name`` when the per-step share ``name`` ends at ``min_late`` or more after rising
+    by ``min_rise`` or more, with its window and late example completions as evidence."""
+    w = series.window(name, min_points=min_points)
     if w.late >= min_late and w.change >= min_rise:
         return Finding(
-            "repetition",
+            name,
             "warning",
-            f"looping completions rose from {w.early:.0%} to {w.late:.0%} of each step",
-            {"repetition": w.evidence(), "examples": _examples(series, "repetition", w.late_steps)},
+            message.format(early=w.early, late=w.late),
+            {name: w.evidence(), "examples": _examples(series, name, w.late_steps)},
         )
     return None
 
@@ -285,15 +296,10 @@ def hedging(
     answers (``hedging``: the share with two or more, :func:`~rewardlab.audit.text.final_answers`).
 
     Fires when its late mean is at least ``min_late`` and rose by at least ``min_rise``."""
-    w = series.window("hedging", min_points=min_points)
-    if w.late >= min_late and w.change >= min_rise:
-        return Finding(
-            "hedging",
-            "warning",
-            f"completions with several different final answers rose from {w.early:.0%} to {w.late:.0%}",
-            {"hedging": w.evidence(), "examples": _examples(series, "hedging", w.late_steps)},
-        )
-    return None
+    return _rising_share(
+        series, "hedging", "completions with several different final answers rose from {early:.0%} to {late:.0%}",
+        min_late=min_late, min_rise=min_rise, min_points=min_points,
+    )  # fmt: skip
 
 
 def silent_zero(

@@ -89,6 +89,21 @@ def scalar_rewards(model: Any, seqs: Sequence[Sequence[int]], pad_id: int, devic
     return model(input_ids=ids, attention_mask=mask).logits[:, 0].float()
 
 
+def grouped(r: Any, items: Sequence[Group]) -> tuple[Any, Any]:
+    """The flat rewards ``r`` (``(N, ...)``, the items' texts one after another) as ``(B, G, ...)``, ``G``
+    the longest group (padded with 0), and the ``(B, G)`` bool mask of real responses."""
+    t = torch()
+    g = max(len(x.ids) for x in items)
+    out = t.zeros((len(items), g, *r.shape[1:]), dtype=r.dtype, device=r.device)
+    mask = t.zeros((len(items), g), dtype=t.bool, device=r.device)
+    pos = 0
+    for i, x in enumerate(items):
+        out[i, : len(x.ids)] = r[pos : pos + len(x.ids)]
+        mask[i, : len(x.ids)] = True
+        pos += len(x.ids)
+    return out, mask
+
+
 class RankTask:
     """The loss and metrics of ``bt`` and ``listwise`` reward models (see the module docstring)."""
 
@@ -104,18 +119,7 @@ class RankTask:
         return sum(len(x) for x in item.ids)
 
     def _rewards(self, model: Any, items: Sequence[Group], device: Any) -> tuple[Any, Any]:
-        t = torch()
-        flat = [s for g in items for s in g.ids]
-        r = scalar_rewards(model, flat, self.pad_id, device)
-        k = max(len(g.ids) for g in items)
-        out = t.zeros((len(items), k), device=r.device)
-        mask = t.zeros((len(items), k), dtype=t.bool, device=r.device)
-        pos = 0
-        for i, g in enumerate(items):
-            out[i, : len(g.ids)] = r[pos : pos + len(g.ids)]
-            mask[i, : len(g.ids)] = True
-            pos += len(g.ids)
-        return out, mask
+        return grouped(scalar_rewards(model, [s for g in items for s in g.ids], self.pad_id, device), items)
 
     def _loss(self, rewards: Any, mask: Any, items: Sequence[Group]) -> Any:
         t = torch()

@@ -46,7 +46,7 @@ import numpy as np
 from rewardlab.core.types import RewardResult
 from rewardlab.errors import ConfigError
 from rewardlab.models._deps import torch
-from rewardlab.models.bt import Group, RankTask, pad
+from rewardlab.models.bt import Group, RankTask, grouped, pad
 from rewardlab.models.losses import bradley_terry_loss, listwise_loss
 
 ENSEMBLES = ("mean", "min", "mean-std")
@@ -83,18 +83,8 @@ class HeadsTask(RankTask):
 
     def _rewards(self, model: Any, items: Sequence[Group], device: Any) -> tuple[Any, Any]:
         """``(B, G, K)`` rewards (G: the longest group, padded) and the ``(B, G)`` bool mask."""
-        t = torch()
         ids, attn = pad([s for g in items for s in g.ids], self.pad_id, device)
-        r = model(input_ids=ids, attention_mask=attn).logits.float()  # (N, K)
-        g = max(len(x.ids) for x in items)
-        out = t.zeros((len(items), g, self.heads), device=r.device)
-        mask = t.zeros((len(items), g), dtype=t.bool, device=r.device)
-        pos = 0
-        for i, x in enumerate(items):
-            out[i, : len(x.ids)] = r[pos : pos + len(x.ids)]
-            mask[i, : len(x.ids)] = True
-            pos += len(x.ids)
-        return out, mask
+        return grouped(model(input_ids=ids, attention_mask=attn).logits.float(), items)  # logits: (N, K)
 
     def _loss(self, rewards: Any, mask: Any, items: Sequence[Group]) -> Any:
         t = torch()
