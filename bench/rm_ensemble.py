@@ -28,9 +28,7 @@ Run::
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
-import random
 import tempfile
 import time
 from pathlib import Path
@@ -38,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from rm_train import DATA, SETTINGS, accuracy_block, last_reply, minilm
+from rm_train import DATA, SETTINGS, accuracy_block, last_reply, minilm, split_pairs
 
 
 def train(base: str, data: Path, out: Path, heads: int, seed: int = SETTINGS["seed"]) -> dict[str, Any]:
@@ -116,15 +114,7 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(2)
-    with gzip.open(a.data, "rt", encoding="utf-8") as f:
-        rows = [json.loads(line) for line in f if line.strip()]
-    order = list(range(len(rows)))
-    random.Random(0).shuffle(order)
-    test_rows = [rows[i] for i in order[: a.test]]
-    train_rows = [
-        {"chosen": rows[i]["chosen"], "rejected": rows[i]["rejected"]}
-        for i in order[a.test : a.test + a.train]
-    ]
+    _, test_rows, train_rows = split_pairs(a.data, a.test, a.train)
     base = minilm()
     n = len(test_rows)
     texts = [r["chosen"] for r in test_rows] + [r["rejected"] for r in test_rows]

